@@ -1,0 +1,315 @@
+"""The ``groundstation`` command: thin click commands over the library.
+
+Every failure a user can cause (a wrong argument, a missing file, a read-only database) ends as
+one plain sentence on stderr and a non-zero exit; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from groundstation.cli_simulate import simulate  # noqa: E402 (issue 3)
+from groundstation.ingest import Listener, import_file, open_store, replay_file
+from groundstation.models import SourceEvent
+from groundstation.pipeline import Pipeline
+from groundstation.sources.files import SourceError
+from groundstation.sources.serial_port import list_serial_ports
+from groundstation.store.database import Store, StoreError
+from groundstation.store.queries import status as status_query
+from groundstation.store.schema import SchemaTooNew
+from groundstation.store.writer import BatchWriter
+
+DEFAULT_DB = "groundstation.db"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_path",
+    envvar="GROUNDSTATION_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file (env GROUNDSTATION_DB).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens in detail on stderr.")
+@click.pass_context
+def main(ctx: click.Context, db_path: str, verbose: bool) -> None:
+    """Ground station for high-altitude balloon trackers.
+
+    Reads trackers' GPS/NMEA packets from serial ports and logs into a SQLite database.
+
+    Example: groundstation --db flight.db import sample_logs/clean-nmea.log
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = {"db": db_path}
+
+
+main.add_command(simulate)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the failures a user can cause into one plain sentence."""
+    try:
+        yield
+    except (StoreError, SourceError, SchemaTooNew) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def _pipeline(db: str, **writer_options: Any) -> Iterator[tuple[Pipeline, Store]]:
+    with _errors():
+        store = open_store(db)
+        writer = BatchWriter(db, **writer_options).start()
+    pipeline = Pipeline(writer)
+    try:
+        yield pipeline, store
+    finally:
+        writer.close()
+        store.close()
+        if writer.error:
+            raise click.ClickException(writer.error)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--tracker", help="Tracker name for plain NMEA (default: the file's name).")
+@click.pass_obj
+def import_cmd(obj: dict[str, Any], files: tuple[str, ...], tracker: str | None) -> None:
+    """Import log files as fast as possible (- reads stdin).
+
+    Importing the same file again adds nothing; an interrupted import continues.
+
+    Example: groundstation import sample_logs/*.log
+    """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if str(p) != "-" and not p.is_file():
+            raise click.BadParameter(f"{p} is not a readable file", param_hint="FILES")
+    total = sum(p.stat().st_size for p in paths if str(p) != "-")
+    with (
+        _pipeline(obj["db"], max_delay=1.0, max_batch=50_000, max_queue=64) as (pipeline, store),
+        Progress(
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+            TimeRemainingColumn(), console=_stderr_console(), transient=True,
+        ) as bar,
+        _errors(),
+    ):  # fmt: skip
+        task = bar.add_task("importing", total=total or None)
+        results = []
+        for p in paths:
+            bar.update(task, description=f"importing {_safe(_name(p))}")
+            results.append(
+                import_file(
+                    pipeline,
+                    store,
+                    p,
+                    tracker=tracker,
+                    progress=lambda n: bar.advance(task, n),
+                )  # fmt: skip
+            )
+    for r in results:
+        if r.already_complete:
+            click.echo(f"{_safe(r.name)}: already imported, nothing added")
+        else:
+            click.echo(_safe(r.counts.summary()))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--speed", default=1.0, show_default=True, type=click.FloatRange(min=0),
+    help="How many times faster than real time; 0 = as fast as possible.",
+)  # fmt: skip
+@click.option("--tracker", help="Tracker name for plain NMEA (default: the file's name).")
+@click.pass_obj
+def replay(obj: dict[str, Any], file: str, speed: float, tracker: str | None) -> None:
+    """Replay a log through the live pipeline, paced by its sentence times.
+
+    Example: groundstation replay sample_logs/clean-nmea.log --speed 20
+    """
+    stop = threading.Event()
+    with _pipeline(obj["db"]) as (pipeline, store), _interrupts(stop), _errors():
+        result = replay_file(pipeline, store, Path(file), speed=speed, tracker=tracker, stop=stop)
+    click.echo(_safe(result.counts.summary()))
+
+
+@main.command()
+@click.argument("ports", nargs=-1, required=True)
+@click.option("--baud", default=9600, show_default=True, type=click.IntRange(min=50))
+@click.option("--tracker", help="Tracker name for plain NMEA (default: the port's name).")
+@click.pass_obj
+def listen(obj: dict[str, Any], ports: tuple[str, ...], baud: int, tracker: str | None) -> None:
+    """Read serial ports until Ctrl-C, storing every line.
+
+    PORT is a device path or a pyserial URL (socket://host:port, rfc2217://..., loop://).
+    A port that disappears is reopened as soon as it is back.
+
+    Example: groundstation listen /dev/ttyUSB0 --baud 9600
+    """
+    stop = threading.Event()
+
+    def report(event: SourceEvent) -> None:
+        detail = f": {event.detail}" if event.detail else ""
+        click.echo(f"{_safe(event.name)}: {event.state}{detail}", err=True)
+
+    with _pipeline(obj["db"]) as (pipeline, store), _errors():
+        pipeline.subscribe_events(report)
+        listener = Listener(pipeline, store, ports, baud=baud, tracker=tracker).start()
+        click.echo(f"Listening on {', '.join(map(_safe, ports))}; Ctrl-C stops.", err=True)
+        with _interrupts(stop):
+            while not stop.wait(0.5):
+                pass
+        listener.stop()
+    counts = list(pipeline.counts.values())
+    lines = sum(c.lines for c in counts)
+    fixes = sum(c.fixes for c in counts)
+    rejected = sum(c.rejected for c in counts)
+    per_port = "; ".join(_safe(c.summary()) for c in counts)
+    click.echo(f"Stopped: {lines} lines stored, {fixes} fixes, {rejected} rejected ({per_port})")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def ports(as_json: bool) -> None:
+    """List serial ports with USB VID:PID, serial number and description.
+
+    Example: groundstation ports
+    """
+    found = list_serial_ports()
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        click.echo("No serial ports found.")
+        return
+    for p in found:
+        fields = [p["device"] or "?", p["vid_pid"] or "-", p["serial_number"] or "-",
+                  p["description"] or "-"]  # fmt: skip
+        click.echo("  ".join(_safe(f) for f in fields))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(obj: dict[str, Any], as_json: bool) -> None:
+    """What the database holds: per source and tracker, lines, fixes and rejects.
+
+    Example: groundstation status --json
+    """
+    db = obj["db"]
+    if not Path(db).exists():
+        raise click.ClickException(f"no database at {db}: import or listen first")
+    with _errors():
+        store = Store(db, readonly=True)
+        try:
+            result = status_query(store)
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo("Sources:")
+    for s in result["sources"]:
+        click.echo(
+            f"  {_safe(s['name'])} ({s['kind']}): {s['lines']} lines, {s['ok']} ok,"
+            f" {s['rejected']} rejected;"
+            f" {s['first_received'] or '-'} .. {s['last_received'] or '-'}"
+        )
+        _echo_reasons(s["rejects_by_reason"])
+    click.echo("Trackers:")
+    for t in result["trackers"]:
+        last = t["last_position"]
+        where = (
+            f"last {last['time']} at {last['lat']:.5f},{last['lon']:.5f}"
+            + (f" {last['alt_m']:.0f} m" if last["alt_m"] is not None else "")
+            if last
+            else "no fix yet"
+        )
+        click.echo(
+            f"  {_safe(t['name'])}: {t['lines']} lines, {t['fixes']} fixes, {t['rejected']}"
+            f" rejected; {t['first_fix'] or '-'} .. {t['last_fix'] or '-'}; {where}"
+        )
+        _echo_reasons(t["rejects_by_reason"])
+
+
+def _echo_reasons(reasons: dict[str, int]) -> None:
+    for reason, n in list(reasons.items())[:8]:
+        click.echo(f"      {n:>7}  {_safe(reason)}")
+    if len(reasons) > 8:
+        click.echo(f"      ... and {len(reasons) - 8} more reasons")
+
+
+@contextmanager
+def _interrupts(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM set ``stop`` instead of killing mid-write."""
+    previous = {}
+
+    def handler(signum: int, frame: object) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _name(p: Path) -> str:
+    return "stdin" if str(p) == "-" else p.name
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {127: "\\x7f"}
+
+
+def _safe(text: str) -> str:
+    """Telemetry is untrusted: control characters (terminal escapes) print as visible codes."""
+    return text.translate(_CONTROL)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Entry point: one plain sentence for any error, never a traceback."""
+    try:
+        code = main.main(args=argv, prog_name="groundstation", standalone_mode=False)
+    except click.UsageError as exc:
+        hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+        click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence
+        if os.environ.get("GROUNDSTATION_DEBUG"):
+            raise
+        logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
+        click.echo(f"Error: unexpected failure ({type(exc).__name__}: {exc})", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

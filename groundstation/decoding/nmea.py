@@ -1,0 +1,295 @@
+"""Decoding lines into typed records: strict NMEA through pynmea2.
+
+:class:`StreamDecoder` keeps the little state a stream needs (the date, which GGA lacks; the last
+fix per tracker for plausibility checks) and turns each :class:`RawLine` into exactly one
+:class:`Decoded`: ``ok`` with its records, or ``rejected`` with a reason. It never raises on input.
+
+pynmea2 validates the frame and the checksum (``check=True``: a sentence without a checksum is
+rejected); the fields are then converted here, from ``msg.data``, so "no fix" never turns into
+latitude 0.0 and numbers are numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pynmea2
+
+from groundstation.decoding.fields import (
+    KMH_TO_MPS,
+    KNOTS_TO_MPS,
+    FieldError,
+    coordinate,
+    ddmmyy,
+    opt_float,
+    opt_int,
+    time_of_day,
+    zda_date,
+)
+from groundstation.decoding.framing import LineFramer
+from groundstation.decoding.plausibility import Plausibility
+from groundstation.models import Decoded, Fix, RawLine, Record
+
+log = logging.getLogger(__name__)
+
+_BAD_BYTES = re.compile(rb"[^\x20-\x7e]")
+_GPS_ERA = timedelta(weeks=1024)
+_HALF_DAY = timedelta(hours=12)
+_ERA_START = date(1999, 8, 22)
+"""Dates before this come from a receiver whose 10-bit GPS week counter rolled over."""
+
+POSITION_TYPES = frozenset({"GGA", "RMC", "GNS", "GLL"})
+
+
+class Reject(Exception):
+    """Internal: a line is rejected for the given reason."""
+
+
+@dataclass(slots=True)
+class _Clock:
+    """What a tracker's stream has told us about the date."""
+
+    last: datetime | None = None
+    dated: bool = False
+
+
+class StreamDecoder:
+    """Decodes the lines of one source in order. Not thread-safe; one per source."""
+
+    def __init__(self, default_tracker: str, *, check_plausibility: bool = True) -> None:
+        self.default_tracker = default_tracker
+        self._clocks: dict[str, _Clock] = {}
+        self._plausible = Plausibility() if check_plausibility else None
+        self._last_fix: dict[str, Fix] = {}
+
+    # -- entry point -------------------------------------------------------------------------
+    def decode(self, raw: RawLine) -> Decoded:
+        try:
+            return self._decode(raw)
+        except (Reject, FieldError) as exc:
+            return Decoded(raw, "rejected", str(exc), tracker=self.default_tracker)
+        except Exception:  # a bug of ours must not lose the line or stop the stream
+            log.exception("decoder failed on line %d of %s", raw.line_no, raw.source)
+            return Decoded(raw, "rejected", "decoder error (see log)", tracker=self.default_tracker)
+
+    def _decode(self, raw: RawLine) -> Decoded:
+        if raw.framing_error:
+            raise Reject(raw.framing_error)
+        data = raw.data
+        bad = _BAD_BYTES.search(data)
+        if bad is not None:
+            if b"\x00" in data:
+                raise Reject("NUL bytes in line")
+            raise Reject("non-ASCII or control bytes in line")
+        if not data.startswith(b"$"):
+            if data.startswith(b"#"):
+                raise Reject("comment line")
+            if data.startswith(b"!"):
+                raise Reject("AIS or other encapsulated sentence, not decoded")
+            raise Reject("not an NMEA sentence")
+        text = data.decode("ascii")
+        if text.startswith("$$"):
+            text = text.lstrip("$")
+            text = "$" + text
+        return self._decode_nmea(raw, text)
+
+    # -- NMEA --------------------------------------------------------------------------------
+    def _decode_nmea(self, raw: RawLine, text: str) -> Decoded:
+        star = text.rfind("*")
+        if star < 0 or star + 3 != len(text.rstrip()):
+            raise Reject("no checksum" if star < 0 else "malformed checksum")
+        try:
+            msg = pynmea2.parse(text, check=True)
+        except pynmea2.ChecksumError as exc:
+            raise Reject(_checksum_reason(exc)) from None
+        except pynmea2.SentenceTypeError:
+            raise Reject(f"unknown sentence type {_head(text)}") from None
+        except pynmea2.ParseError:
+            raise Reject("unparseable sentence") from None
+        except (ValueError, TypeError, AttributeError, IndexError):
+            raise Reject("unparseable sentence") from None
+        kind = getattr(msg, "sentence_type", None) or type(msg).__name__
+        name = f"{getattr(msg, 'talker', '')}{kind}"
+        tracker = self.default_tracker
+        records: tuple[Record, ...] = ()
+        if kind in POSITION_TYPES or kind in ("VTG", "ZDA"):
+            records = self._position(raw, tracker, kind, msg.data, name)
+        return Decoded(raw, "ok", None, name, tracker, records)
+
+    def _position(
+        self, raw: RawLine, tracker: str, kind: str, f: list[str], name: str
+    ) -> tuple[Record, ...]:
+        f = f + [""] * (12 - len(f)) if len(f) < 12 else f
+        clock = self._clocks.setdefault(tracker, _Clock())
+        if kind == "ZDA":
+            tod = time_of_day(f[0])
+            zda_day = zda_date(f[1], f[2], f[3])
+            if tod is not None and zda_day is not None:
+                clock.last = _utc(self._era(zda_day, raw), tod)
+                clock.dated = True
+            return ()
+        if kind == "VTG":
+            return self._vtg(tracker, f, name)
+
+        speed = course = sats = hdop = alt = quality = None
+        day: date | None = None
+        if kind == "GGA":
+            tod = time_of_day(f[0])
+            lat, lon = coordinate(f[1], f[2], True), coordinate(f[3], f[4], False)
+            quality = opt_int(f[5], "fix quality")
+            if quality == 0:
+                raise Reject("no fix (GGA quality 0)")
+            sats = opt_int(f[6], "satellites")
+            hdop = opt_float(f[7], "HDOP")
+            alt = opt_float(f[8], "altitude")
+            if alt is not None and f[9] not in ("M", ""):
+                raise Reject(f"altitude unit {f[9][:5]!r} is not metres")
+        elif kind == "RMC":
+            tod = time_of_day(f[0])
+            if f[1] != "A":
+                raise Reject(f"invalid fix (RMC status {f[1][:3] or 'empty'})")
+            if f[11][:1] == "N":
+                raise Reject("invalid fix (RMC mode N)")
+            lat, lon = coordinate(f[2], f[3], True), coordinate(f[4], f[5], False)
+            knots = opt_float(f[6], "speed")
+            speed = None if knots is None else knots * KNOTS_TO_MPS
+            course = opt_float(f[7], "course")
+            try:
+                day = ddmmyy(f[8])
+            except FieldError:
+                day = None  # a broken date (e.g. "2208-1" after a week rollover): infer it
+        elif kind == "GNS":
+            tod = time_of_day(f[0])
+            lat, lon = coordinate(f[1], f[2], True), coordinate(f[3], f[4], False)
+            mode = f[5]
+            if not mode or set(mode) <= {"N"}:
+                raise Reject("no fix (GNS mode N)")
+            sats = opt_int(f[6], "satellites")
+            hdop = opt_float(f[7], "HDOP")
+            alt = opt_float(f[8], "altitude")
+        else:  # GLL
+            lat, lon = coordinate(f[0], f[1], True), coordinate(f[2], f[3], False)
+            tod = time_of_day(f[4])
+            if f[5] != "A":
+                raise Reject(f"invalid fix (GLL status {f[5][:3] or 'empty'})")
+            if f[6][:1] == "N":
+                raise Reject("invalid fix (GLL mode N)")
+        if lat is None or lon is None:
+            raise Reject("no position")
+        if tod is None:
+            raise Reject("no time")
+        if speed is not None and speed < 0:
+            raise Reject("negative speed")
+        if course is not None and not (0.0 <= course <= 360.0):
+            raise Reject(f"course out of range: {course:.1f}")
+        if sats is not None and not (0 <= sats <= 200):
+            raise Reject(f"satellite count out of range: {sats}")
+        when = self._when(clock, raw, tod, day)
+        if self._plausible is not None:
+            reason = self._plausible.check(
+                tracker, when, lat, lon, alt, raw.received_at if raw.live_clock else None
+            )
+            if reason is not None:
+                raise Reject(reason)
+        fix = Fix(tracker, when, lat, lon, alt, speed, course, sats, hdop, quality, name)
+        self._last_fix[tracker] = fix
+        return (fix,)
+
+    def _vtg(self, tracker: str, f: list[str], name: str) -> tuple[Record, ...]:
+        """VTG has course and speed but no time: it completes the tracker's current epoch."""
+        if f[8][:1] == "N":
+            raise Reject("invalid fix (VTG mode N)")
+        course = opt_float(f[0], "course")
+        speed: float | None
+        if f[1] in ("T", "") and f[5] in ("N", "") and f[7] in ("K", ""):
+            kmh = opt_float(f[6], "speed")
+            knots = opt_float(f[4], "speed")
+            speed = (
+                kmh * KMH_TO_MPS
+                if kmh is not None
+                else (knots * KNOTS_TO_MPS if knots is not None else None)
+            )
+        else:  # NMEA 1.x layout: course, magnetic course, knots, km/h
+            kmh = opt_float(f[3], "speed")
+            speed = None if kmh is None else kmh * KMH_TO_MPS
+        last = self._last_fix.get(tracker)
+        if last is None or (speed is None and course is None):
+            return ()
+        if speed is not None and speed < 0:
+            raise Reject("negative speed")
+        merged = Fix(
+            tracker, last.time, last.lat, last.lon, last.alt_m,
+            speed if speed is not None else last.speed_mps,
+            course if course is not None else last.course_deg,
+            last.sats, last.hdop, last.quality, last.sentence,
+        )  # fmt: skip
+        self._last_fix[tracker] = merged
+        return (merged,)
+
+    # -- time --------------------------------------------------------------------------------
+    def _era(self, day: date, raw: RawLine) -> date:
+        """Undo a GPS week rollover (the receiver's date is 1024 weeks late)."""
+        if raw.live_clock:
+            ref = raw.received_at.date()
+            while (ref - day) > _GPS_ERA / 2:
+                day += _GPS_ERA
+            return day
+        while day < _ERA_START:
+            day += _GPS_ERA
+        if day == _ERA_START:
+            # 1999-08-22 is the first day of an era: a rolled-over receiver's favourite date
+            day += _GPS_ERA
+        return day
+
+    def _when(self, clock: _Clock, raw: RawLine, tod: time, day: date | None) -> datetime:
+        if day is not None:
+            when = _utc(self._era(day, raw), tod)
+        else:
+            ref = clock.last or raw.received_at
+            when = _utc(ref.date(), tod)
+            # The nearest such time-of-day to the reference: crossing midnight either way.
+            if when - ref > _HALF_DAY:
+                when -= timedelta(days=1)
+            elif ref - when > _HALF_DAY:
+                when += timedelta(days=1)
+        if clock.last is None or when > clock.last or day is not None:
+            clock.last = when
+        if day is not None:
+            clock.dated = True
+        return when
+
+    def learn_dates(self, head: bytes) -> None:
+        """Look ahead in a log before decoding it: take each tracker's first RMC/ZDA date.
+
+        GGA has no date. Without this the GGA sentences before a log's first RMC would be
+        dated by the import day, not the day the log was recorded.
+        """
+        scratch = StreamDecoder(self.default_tracker, check_plausibility=False)
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
+        first: dict[str, datetime] = {}
+        for n, (data, error) in enumerate(LineFramer().feed(head)):
+            if error is None and data[3:6] in (b"RMC", b"ZDA"):
+                scratch.decode(RawLine("", n, epoch, data, live_clock=False))
+                for tracker, clock in scratch._clocks.items():
+                    if clock.dated and clock.last is not None:
+                        first.setdefault(tracker, clock.last)
+        for tracker, when in first.items():
+            self._clocks.setdefault(tracker, _Clock(when, True))
+
+
+def _utc(day: date, tod: time) -> datetime:
+    return datetime.combine(day, tod, tzinfo=UTC)
+
+
+def _head(text: str) -> str:
+    return text[1:6] if len(text) > 6 else text[1:]
+
+
+def _checksum_reason(exc: Exception) -> str:
+    message = str(exc.args[0][0]) if exc.args and isinstance(exc.args[0], tuple) else str(exc)
+    if "missing" in message:
+        return "no checksum"
+    return "bad checksum"

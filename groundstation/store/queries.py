@@ -1,0 +1,56 @@
+"""Read-only questions the CLI and views ask of the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groundstation.store.database import Store
+
+
+def status(store: Store) -> dict[str, Any]:
+    """Per source and per tracker: lines, fixes, rejects by reason, first/last time, last fix."""
+    sources = store.query(
+        "SELECT s.id, s.name, s.kind, s.key, s.complete,"
+        " count(r.id) AS lines,"
+        " sum(r.status = 'ok') AS ok,"
+        " sum(r.status = 'rejected') AS rejected,"
+        " min(r.received_at) AS first_received, max(r.received_at) AS last_received"
+        " FROM sources s LEFT JOIN raw_lines r ON r.source_id = s.id"
+        " GROUP BY s.id ORDER BY s.id"
+    )
+    reasons = _reasons(store, "source_id")
+    for s in sources:
+        s["ok"] = s["ok"] or 0
+        s["rejected"] = s["rejected"] or 0
+        s["complete"] = bool(s["complete"])
+        s["rejects_by_reason"] = reasons.get(s["id"], {})
+    trackers = store.query(
+        "SELECT t.id, t.name,"
+        " (SELECT count(*) FROM raw_lines r WHERE r.tracker_id = t.id) AS lines,"
+        " (SELECT count(*) FROM fixes f WHERE f.tracker_id = t.id) AS fixes,"
+        " (SELECT min(time) FROM fixes f WHERE f.tracker_id = t.id) AS first_fix,"
+        " (SELECT max(time) FROM fixes f WHERE f.tracker_id = t.id) AS last_fix"
+        " FROM trackers t ORDER BY t.name"
+    )
+    t_reasons = _reasons(store, "tracker_id")
+    for t in trackers:
+        t["rejects_by_reason"] = t_reasons.get(t["id"], {})
+        t["rejected"] = sum(t["rejects_by_reason"].values())
+        last = store.query(
+            "SELECT time, lat, lon, alt_m FROM fixes WHERE tracker_id = ?"
+            " ORDER BY time DESC LIMIT 1",
+            (t["id"],),
+        )
+        t["last_position"] = last[0] if last else None
+    return {"sources": sources, "trackers": trackers}
+
+
+def _reasons(store: Store, column: str) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for row in store.query(
+        f"SELECT {column} AS k, reason, count(*) AS n FROM raw_lines"
+        f" WHERE status = 'rejected' GROUP BY {column}, reason ORDER BY n DESC"
+    ):
+        if row["k"] is not None:
+            out.setdefault(int(row["k"]), {})[str(row["reason"])] = int(row["n"])
+    return out

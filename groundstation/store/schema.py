@@ -1,0 +1,129 @@
+"""The database schema and its migrations. docs/schema.md describes every table for users.
+
+The schema version lives in ``PRAGMA user_version``. Each migration moves the database one
+version up inside a transaction; opening a database runs whatever migrations it lacks, so a
+database made by any earlier release keeps working. Migrations are never edited once released:
+a change is a new migration at the end of the list.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE trackers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE raw_lines (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    line_no INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'rejected')),
+    reason TEXT,
+    sentence TEXT,
+    tracker_id INTEGER REFERENCES trackers(id),
+    UNIQUE (source_id, line_no)
+);
+CREATE INDEX raw_lines_tracker_status ON raw_lines (tracker_id, status);
+CREATE TABLE fixes (
+    id INTEGER PRIMARY KEY,
+    tracker_id INTEGER NOT NULL REFERENCES trackers(id),
+    time TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    alt_m REAL,
+    speed_mps REAL,
+    course_deg REAL,
+    sats INTEGER,
+    hdop REAL,
+    quality INTEGER,
+    sentence TEXT,
+    raw_line_id INTEGER REFERENCES raw_lines(id),
+    UNIQUE (tracker_id, time)
+);
+"""
+
+_V2 = """
+CREATE TABLE telemetry (
+    id INTEGER PRIMARY KEY,
+    tracker_id INTEGER NOT NULL REFERENCES trackers(id),
+    time TEXT,
+    seq INTEGER,
+    battery_v REAL,
+    temp_int_c REAL,
+    temp_ext_c REAL,
+    pressure_hpa REAL,
+    extra TEXT,
+    raw_line_id INTEGER NOT NULL UNIQUE REFERENCES raw_lines(id)
+);
+CREATE INDEX telemetry_tracker_time ON telemetry (tracker_id, time);
+CREATE TABLE link (
+    id INTEGER PRIMARY KEY,
+    tracker_id INTEGER NOT NULL REFERENCES trackers(id),
+    received_at TEXT NOT NULL,
+    seq INTEGER,
+    rssi_dbm REAL,
+    snr_db REAL,
+    freq_error_hz REAL,
+    crc_ok INTEGER,
+    lost_before INTEGER NOT NULL DEFAULT 0,
+    raw_line_id INTEGER NOT NULL UNIQUE REFERENCES raw_lines(id)
+);
+CREATE INDEX link_tracker_received ON link (tracker_id, received_at);
+CREATE TABLE station_fixes (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    alt_m REAL,
+    raw_line_id INTEGER NOT NULL UNIQUE REFERENCES raw_lines(id)
+);
+CREATE INDEX station_fixes_time ON station_fixes (time);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer release than this one."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version it had."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the database has schema version {version}; this release knows up to "
+            f"{SCHEMA_VERSION}: upgrade groundstation"
+        )
+    if version == SCHEMA_VERSION:
+        return int(version)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while we waited for the lock.
+        (current,) = conn.execute("PRAGMA user_version").fetchone()
+        for number in range(current, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return int(version)
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from groundstation.decoding.framing import MAX_LINE, TOO_LONG, LineFramer
+
+GGA = b"$GPGGA,000941.00,4404.13387,N,12118.85628,W,1,12,1.01,1144.8,M,-21.4,M,,*4F"
+
+
+def frame(*chunks: bytes, max_line: int = MAX_LINE) -> list[tuple[bytes, str | None]]:
+    framer = LineFramer(max_line)
+    out = []
+    for chunk in chunks:
+        out += framer.feed(chunk)
+    return out + framer.flush()
+
+
+def test_cr_lf_and_crlf_endings_give_the_same_lines() -> None:
+    for ending in (b"\r", b"\n", b"\r\n", b"\n\r"):
+        assert frame(GGA + ending + GGA + ending) == [(GGA, None), (GGA, None)]
+
+
+def test_a_sentence_cut_off_and_glued_to_the_next_becomes_two_lines() -> None:
+    glued = b"$GPGGA,030130$GPGLL,2638.1728,N,08011.3893,W,030131.000,A,A*41\r\n"
+    assert [line for line, _ in frame(glued)] == [
+        b"$GPGGA,030130",
+        b"$GPGLL,2638.1728,N,08011.3893,W,030131.000,A,A*41",
+    ]
+
+
+def test_doubled_dollar_stays_at_the_start_of_its_line() -> None:
+    lines = frame(b"junk$$GNGSA,A,3,27,08*34\r\n$$CALL,1*ABCD\n")
+    assert [line for line, _ in lines] == [b"junk", b"$$GNGSA,A,3,27,08*34", b"$$CALL,1*ABCD"]
+
+
+def test_nul_bytes_and_binary_stay_in_their_line_for_the_decoder_to_reject() -> None:
+    lines = frame(b"\xb5\x62\x01\x07\x00$GPRMC,000346.03,A,4808\x00\x00\x00  \r\n")
+    assert lines == [
+        (b"\xb5\x62\x01\x07\x00", None),
+        (b"$GPRMC,000346.03,A,4808\x00\x00\x00  ", None),
+    ]
+
+
+def test_an_endless_line_is_cut_into_capped_pieces_marked_too_long() -> None:
+    framer = LineFramer(100)
+    out = []
+    for _ in range(100):
+        out += framer.feed(b"A" * 50)
+        assert len(framer._buf) <= 100  # memory stays bounded however long the line runs
+    out += framer.feed(b"\n" + GGA + b"\n")
+    pieces = out[:-1]
+    assert all(err == TOO_LONG and len(line) <= 100 for line, err in pieces)
+    assert b"".join(line for line, _ in pieces) == b"A" * 5000
+    assert out[-1] == (GGA, None)  # the next line is clean again
+
+
+def test_a_partial_last_line_is_handed_on_at_the_end() -> None:
+    framer = LineFramer()
+    assert framer.feed(GGA + b"\r\n$GPGGA,1234") == [(GGA, None)]
+    assert framer.flush() == [(b"$GPGGA,1234", None)]
+    assert framer.flush() == []
+
+
+@given(st.binary(max_size=2000), st.lists(st.integers(1, 300), max_size=20))
+def test_every_byte_leaves_in_exactly_one_line_however_it_is_chunked(
+    data: bytes, cuts: list[int]
+) -> None:
+    chunks, i = [], 0
+    for size in cuts:
+        chunks.append(data[i : i + size])
+        i += size
+    chunks.append(data[i:])
+    lines = frame(*chunks, max_line=40)
+    whole = frame(data, max_line=40)
+    assert lines == whole
+    assert b"".join(line for line, _ in lines) == data.replace(b"\r", b"").replace(b"\n", b"")
+    assert all(0 < len(line) <= 40 for line, _ in lines)
+    assert all(b"\r" not in line and b"\n" not in line for line, _ in lines)

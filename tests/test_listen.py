@@ -1,0 +1,176 @@
+"""`groundstation listen` on real pseudo-terminals, including a radio unplugged and plugged back."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import tty
+from datetime import UTC, datetime
+from pathlib import Path
+
+from trackgen import track_lines
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Radio:
+    """A pseudo-terminal standing in for a USB radio, reachable through a stable symlink."""
+
+    def __init__(self, link: Path) -> None:
+        self.link = link
+        self.plug()
+
+    def plug(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        tmp = self.link.with_suffix(".new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(os.ttyname(self.slave))
+        os.replace(tmp, self.link)
+
+    def unplug(self) -> None:
+        os.close(self.master)
+        os.close(self.slave)
+
+    def send(self, lines: list[str]) -> None:
+        os.write(self.master, ("\r\n".join(lines) + "\r\n").encode())
+
+
+class Listen:
+    """The real CLI in a subprocess, with its stderr read line by line."""
+
+    def __init__(self, db: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "groundstation", "--db", str(db), "listen", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.events: queue.Queue[str] = queue.Queue()
+        self.stderr: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+            self.events.put(line.strip())
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> float:
+        start = time.monotonic()
+        while True:
+            left = timeout - (time.monotonic() - start)
+            assert left > 0, f"never saw {text!r}; stderr so far: {self.stderr}"
+            try:
+                if text in self.events.get(timeout=left):
+                    return time.monotonic() - start
+            except queue.Empty:
+                continue
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        out, _ = self.proc.communicate(timeout=20)
+        return self.proc.returncode, out
+
+
+def count(db: Path, sql: str) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def wait_rows(db: Path, sql: str, n: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not (db.exists() and _safe_count(db, sql) >= n):
+        assert time.monotonic() < deadline, f"only {_safe_count(db, sql)} of {n} rows for {sql}"
+        time.sleep(0.05)
+
+
+def _safe_count(db: Path, sql: str) -> int:
+    try:
+        return count(db, sql)
+    except sqlite3.Error:
+        return 0
+
+
+def test_listen_stores_every_line_through_unplug_and_replug(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    radio = Radio(tmp_path / "radio")
+    listen = Listen(db, str(radio.link), "--tracker", "HAB1")
+    try:
+        listen.wait_for(f"{radio.link}: open")
+        lines = track_lines(60, start=now_utc())
+        radio.send(lines[:90])
+        wait_rows(db, "SELECT count(*) FROM raw_lines", 90)
+        for plug in range(3):
+            radio.unplug()
+            listen.wait_for(f"{radio.link}: lost")
+            time.sleep(0.3)  # the radio stays away a moment
+            radio.plug()
+            back = listen.wait_for(f"{radio.link}: open")
+            assert back < 2.0, f"took {back:.1f} s to reconnect"
+            chunk = lines[90 + plug * 30 : 120 + plug * 30]
+            radio.send(chunk)
+            wait_rows(db, "SELECT count(*) FROM raw_lines", 120 + plug * 30)
+        assert listen.proc.poll() is None, "listen exited on an unplugged port"
+    finally:
+        code, out = listen.stop()
+        radio.unplug()
+    assert code == 0, listen.stderr
+    assert out.strip() == (
+        f"Stopped: 180 lines stored, 60 fixes, 0 rejected ({radio.link}: 180 lines, 60 fixes,"
+        " 0 rejected)"
+    )
+    assert count(db, "SELECT count(*) FROM raw_lines WHERE status = 'ok'") == 180
+    assert (
+        count(
+            db,
+            "SELECT count(*) FROM fixes f JOIN trackers t ON t.id = f.tracker_id"
+            " WHERE t.name = 'HAB1'",
+        )
+        == 60
+    )
+    # line numbers continue across reconnects: nothing overwritten, nothing skipped
+    assert count(db, "SELECT max(line_no) FROM raw_lines") == 180
+
+
+def test_listen_reads_several_ports_and_keeps_waiting_for_a_missing_one(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    a, b = Radio(tmp_path / "a"), Radio(tmp_path / "b")
+    missing = tmp_path / "not-plugged-in"
+    listen = Listen(db, str(a.link), str(b.link), str(missing))
+    try:
+        listen.wait_for(f"{missing}: retrying")
+        a.send(track_lines(5, start=now_utc()))
+        b.send(track_lines(7, start=now_utc()))
+        wait_rows(db, "SELECT count(*) FROM fixes", 12)
+    finally:
+        code, out = listen.stop()
+        a.unplug()
+        b.unplug()
+    assert code == 0
+    assert out.startswith("Stopped: 36 lines stored, 12 fixes, 0 rejected")
+    assert count(db, "SELECT count(DISTINCT tracker_id) FROM fixes") == 2
+
+
+def test_a_partial_line_when_the_port_vanishes_is_kept(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    radio = Radio(tmp_path / "radio")
+    listen = Listen(db, str(radio.link))
+    try:
+        listen.wait_for("open")
+        os.write(radio.master, b"$GPGGA,1200")
+        time.sleep(0.3)
+        radio.unplug()
+        listen.wait_for("lost")
+        wait_rows(db, "SELECT count(*) FROM raw_lines WHERE text = '$GPGGA,1200'", 1)
+    finally:
+        listen.stop()

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from trackgen import write_track
+
+from groundstation.store.database import Store
+from groundstation.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def rows(db: Path, sql: str) -> list[Any]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def snapshot(db: Path) -> dict[str, list[Any]]:
+    """What a clean import must reproduce exactly (ids aside)."""
+    return {
+        "raw": rows(
+            db, "SELECT line_no, text, status, reason, sentence FROM raw_lines ORDER BY line_no"
+        ),
+        "fixes": rows(
+            db,
+            "SELECT t.name, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop,"
+            " quality, r.line_no FROM fixes f JOIN trackers t ON t.id = f.tracker_id"
+            " JOIN raw_lines r ON r.id = f.raw_line_id ORDER BY time",
+        ),
+    }
+
+
+def test_import_creates_the_documented_schema_in_wal_mode(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    log = write_track(tmp_path / "flight.log", 20)
+    result = cli("import", str(log))
+    assert result.exit_code == 0, result.output
+    assert "flight.log: 60 lines, 20 fixes, 0 rejected" in result.output
+    assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+    assert rows(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    tables = {r[0] for r in rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"raw_lines", "fixes", "trackers", "sources", "telemetry", "link"} <= tables
+    fix = rows(
+        db_path,
+        "SELECT time, lat, lon, alt_m, sats, quality, speed_mps FROM fixes ORDER BY time LIMIT 1",
+    )
+    assert fix == [("2024-06-01T10:00:00.000Z", 52.0, 0.1, 100.0, 9, 1, 5.2 * 1852 / 3600)]
+
+
+def test_importing_the_same_file_twice_adds_nothing(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    log = write_track(tmp_path / "flight.log", 50)
+    assert cli("import", str(log)).exit_code == 0
+    first = snapshot(db_path)
+    again = cli("import", str(log))
+    assert again.exit_code == 0 and "already imported, nothing added" in again.output
+    renamed = tmp_path / "copy.log"
+    renamed.write_bytes(log.read_bytes())
+    assert "already imported" in cli("import", str(renamed)).output
+    assert snapshot(db_path) == first
+    assert len(first["raw"]) == 150 and len(first["fixes"]) == 50
+
+
+def test_stdin_imports_like_a_file(cli: Any, db_path: Path, tmp_path: Path) -> None:
+    log = write_track(tmp_path / "flight.log", 10)
+    result = cli("import", "-", input=log.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert "stdin: 30 lines, 10 fixes, 0 rejected" in result.output
+    assert rows(db_path, "SELECT name FROM trackers") == [("stdin",)]
+
+
+def test_an_old_database_is_migrated_and_keeps_its_rows(db_path: Path) -> None:
+    con = sqlite3.connect(db_path)
+    con.executescript(MIGRATIONS[0])
+    con.execute("INSERT INTO trackers (name) VALUES ('old-balloon')")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    Store(db_path).close()
+    assert rows(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db_path, "SELECT name FROM trackers") == [("old-balloon",)]
+    assert rows(db_path, "SELECT count(*) FROM telemetry") == [(0,)]
+
+
+def test_a_database_from_a_newer_release_is_refused_plainly(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    result = cli("import", str(write_track(tmp_path / "f.log", 2)))
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: the database has schema version 99; this release knows up to "
+        f"{SCHEMA_VERSION}: upgrade groundstation"
+    )
+
+
+def test_a_live_line_is_readable_from_another_connection_within_a_batch_interval(
+    db_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from groundstation.pipeline import LineIngest
+    from groundstation.store.writer import BatchWriter
+
+    store = Store(db_path)
+    store.register_source("serial:/dev/test", "/dev/test", "serial")
+    writer = BatchWriter(db_path, max_delay=0.1).start()
+    ingest = LineIngest("serial:/dev/test", "balloon")
+    lines = (tmp := db_path.parent / "t.log") and write_track(tmp, 1).read_bytes()
+    writer.put(ingest.feed(lines, datetime(2024, 6, 1, 10, 0, 1, tzinfo=UTC)))
+    deadline = time.monotonic() + 10
+    while not rows(db_path, "SELECT count(*) FROM fixes")[0][0]:
+        assert time.monotonic() < deadline, "the fix never became visible"
+        time.sleep(0.01)
+    writer.close()
+    store.close()
+
+
+def test_kill_9_during_import_leaves_a_sound_database_that_a_reimport_completes(
+    tmp_path: Path,
+) -> None:
+    log = write_track(tmp_path / "big.log", 20_000)  # 60,000 lines
+    clean = tmp_path / "clean.db"
+    cmd = [sys.executable, "-m", "groundstation", "--db"]
+    subprocess.run([*cmd, str(clean), "import", str(log)], check=True, capture_output=True)
+    expected = snapshot(clean)
+    rng = random.Random(7)
+    for attempt in range(3):
+        db = tmp_path / f"killed{attempt}.db"
+        proc = subprocess.Popen(
+            [*cmd, str(db), "import", str(log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # wait until the import has committed something, then kill at a random moment
+        deadline = time.monotonic() + 60
+        while not (db.exists() and _count(db) > 0) and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        partial = _count(db)
+        done = subprocess.run([*cmd, str(db), "import", str(log)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert snapshot(db) == expected, f"re-import after a kill at {partial} lines differs"
+
+
+def _count(db: Path) -> int:
+    try:
+        return int(rows(db, "SELECT count(*) FROM raw_lines")[0][0])
+    except sqlite3.Error:
+        return 0
