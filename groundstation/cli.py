@@ -59,6 +59,7 @@ def main(ctx: click.Context, db_path: str, verbose: bool) -> None:
     ctx.obj = {"db": db_path}
 
 
+# -- commands from other modules (one line each) --
 main.add_command(simulate)
 
 

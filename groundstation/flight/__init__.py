@@ -1,0 +1,75 @@
+"""Flight analysis: pure computations on tracks, with no I/O.
+
+- :mod:`.geo`: distances, bearings, local offsets and antenna look angles (WGS84).
+- :mod:`.clean`: sort, de-duplicate and de-glitch a tracker's fixes.
+- :mod:`.rates`: smoothed vertical rate, ground velocity, sea-level-equivalent descent rate.
+- :mod:`.phases` and :mod:`.flights`: split fixes into flights with their phases and statistics.
+- :mod:`.wind` and :mod:`.predict`: the balloon's own wind profile, and landing prediction.
+"""
+
+from __future__ import annotations
+
+from groundstation.flight.clean import CleanSettings, CleanTrack, clean_track
+from groundstation.flight.flights import BandRate, Flight, FlightStatus, TrackPoint, split_flights
+from groundstation.flight.geo import (
+    Enu,
+    LookAngles,
+    destination,
+    enu_offset,
+    ground_distance_m,
+    initial_bearing_deg,
+    local_offset_m,
+    look_angles,
+    offset_position,
+)
+from groundstation.flight.phases import FlightSettings, Phase
+from groundstation.flight.predict import (
+    Prediction,
+    PredictionKind,
+    PredictionSettings,
+    naive_prediction,
+    predict_at,
+    predict_flight,
+)
+from groundstation.flight.rates import (
+    GroundVelocity,
+    ascent_rate,
+    ground_velocity,
+    sea_level_descent_rate,
+)
+from groundstation.flight.wind import WindBand, WindProfile, wind_profile
+
+__all__ = [
+    "BandRate",
+    "CleanSettings",
+    "CleanTrack",
+    "Enu",
+    "Flight",
+    "FlightSettings",
+    "FlightStatus",
+    "GroundVelocity",
+    "LookAngles",
+    "Phase",
+    "Prediction",
+    "PredictionKind",
+    "PredictionSettings",
+    "TrackPoint",
+    "WindBand",
+    "WindProfile",
+    "ascent_rate",
+    "clean_track",
+    "destination",
+    "enu_offset",
+    "ground_distance_m",
+    "ground_velocity",
+    "initial_bearing_deg",
+    "local_offset_m",
+    "look_angles",
+    "naive_prediction",
+    "offset_position",
+    "predict_at",
+    "predict_flight",
+    "sea_level_descent_rate",
+    "split_flights",
+    "wind_profile",
+]

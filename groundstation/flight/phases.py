@@ -1,0 +1,291 @@
+"""Find flights in a clean track: launches, bursts, landings and where the signal was lost.
+
+This works on index positions in one tracker's clean track (see :mod:`.clean`) and is the engine
+behind :func:`groundstation.flight.flights.split_flights`. The rules, with their defaults in
+:class:`FlightSettings`:
+
+- **Vertical rate** at a fix is the slope of a straight line fitted to the altitudes of the next
+  ``rate_window_s`` seconds of fixes (a forward window, so a climb is seen from its first fix).
+- **Launch**: a sustained climb, at least ``climb_rate_mps`` over the window, that goes on to
+  gain ``min_climb_m`` at that average rate or faster. A tracker carried about or sitting on a
+  table never does that. The launch is the fix nearest to where the fitted climb meets the ground
+  level (median altitude of the ``ground_window_s`` before it). When the track begins already
+  climbing (or descending), the flight starts at its first fix and its launch was not seen.
+- **Burst**: sustained descent that falls ``burst_drop_m`` below the highest point. The burst is
+  the last fix within ``burst_tolerance_m`` of that highest point, so a float that ends in a
+  descent bursts where the float ends. A climb of ``burst_drop_m`` after a "burst" undoes it.
+- **Landing**: during descent (or within ``min_climb_m`` of launch altitude), ``land_window_s`` of
+  fixes whose altitudes spread less than ``land_max_spread_m`` with a near-zero slope. The landing
+  is the first fix of that window at the settled altitude.
+- **Gaps**: a gap of up to ``split_gap_s`` never ends a flight. After a longer gap the flight
+  goes on only if the tracker is still high (``resume_height_m`` above launch); otherwise it
+  ended where the signal was lost.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from groundstation.flight.clean import CleanSettings
+from groundstation.flight.rates import linear_fit
+from groundstation.models import Fix
+
+Phase = Literal["pre-launch", "ascent", "float", "descent", "landed"]
+PHASE_ORDER: tuple[Phase, ...] = ("pre-launch", "ascent", "float", "descent", "landed")
+
+_MAX_FIT_POINTS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class FlightSettings:
+    """Thresholds of flight analysis (the defaults suit latex-balloon flights)."""
+
+    rate_window_s: float = 60.0
+    climb_rate_mps: float = 1.0
+    min_climb_m: float = 200.0
+    burst_drop_m: float = 300.0
+    burst_tolerance_m: float = 30.0
+    ground_window_s: float = 120.0
+    land_window_s: float = 120.0
+    land_max_spread_m: float = 60.0
+    land_max_rate_mps: float = 0.5
+    land_tolerance_m: float = 20.0
+    float_max_rate_mps: float = 0.5
+    float_min_s: float = 600.0
+    float_min_height_m: float = 1000.0
+    split_gap_s: float = 1800.0
+    resume_height_m: float = 2000.0
+    pre_launch_s: float = 1800.0
+    post_landing_s: float = 1800.0
+    band_m: float = 5000.0
+    path_step_s: float = 30.0
+    lost_after_s: float = 600.0
+    clean: CleanSettings = field(default_factory=CleanSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A clean track as parallel lists: seconds since its first fix, and altitudes."""
+
+    fixes: tuple[Fix, ...]
+    ts: tuple[float, ...]
+    alts: tuple[float, ...]
+
+    @classmethod
+    def of(cls, fixes: Sequence[Fix]) -> Series:
+        if not fixes:
+            return cls((), (), ())
+        t0 = fixes[0].time
+        ts = tuple((f.time - t0).total_seconds() for f in fixes)
+        alts = tuple(f.alt_m if f.alt_m is not None else float("nan") for f in fixes)
+        return cls(tuple(fixes), ts, alts)
+
+    def __len__(self) -> int:
+        return len(self.fixes)
+
+    def slope(self, lo: int, hi: int) -> float | None:
+        """Fitted vertical rate over fixes ``lo..hi`` (inclusive), thinned to a few dozen."""
+        count = hi - lo + 1
+        if count < 3:
+            return None
+        step = max(1, count // _MAX_FIT_POINTS)
+        idx = list(range(lo, hi + 1, step))
+        if idx[-1] != hi:
+            idx.append(hi)
+        fit = linear_fit([self.ts[i] for i in idx], [self.alts[i] for i in idx])
+        return None if fit is None else fit[0]
+
+    def last_within(self, i: int, seconds: float) -> int:
+        """The last index whose time is at most ``seconds`` after fix ``i``."""
+        j = i
+        limit = self.ts[i] + seconds
+        while j + 1 < len(self.ts) and self.ts[j + 1] <= limit:
+            j += 1
+        return j
+
+
+def forward_rates(series: Series, window_s: float) -> list[float | None]:
+    """Vertical rate over the ``window_s`` after each fix (``None`` if too few fixes there)."""
+    rates: list[float | None] = []
+    hi = 0
+    n = len(series)
+    for i in range(n):
+        hi = max(hi, i)
+        while hi + 1 < n and series.ts[hi + 1] <= series.ts[i] + window_s:
+            hi += 1
+        if series.ts[hi] - series.ts[i] < window_s / 2:
+            rates.append(None)
+        else:
+            rates.append(series.slope(i, hi))
+    return rates
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """The index positions that define one flight within a series."""
+
+    first: int  # first airborne fix: the launch, or the first fix of an airborne start
+    launch: int | None
+    ground_alt_m: float | None
+    burst: int | None
+    descent_from: int | None  # the burst, or ``first`` when the track began in descent
+    landing: int | None
+    landing_end: int | None  # last fix of the window that proved the landing
+    last: int  # last airborne fix (the landing, if landed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    index: int
+    launch: int | None
+    ground_alt_m: float | None
+    descending: bool
+
+
+def detect_flights(series: Series, fw: Sequence[float | None], s: FlightSettings) -> list[Core]:
+    """All flights in a series, in time order, given its :func:`forward_rates`."""
+    n = len(series)
+    if n < 3:
+        return []
+    cores: list[Core] = []
+    i = 0
+    while i < n:
+        start = _find_start(series, fw, i, s)
+        if start is None:
+            break
+        core = _follow(series, fw, start, s)
+        cores.append(core)
+        i = core.last + 1
+    return cores
+
+
+def _segment_first(series: Series, j: int, floor: int, gap_s: float) -> int:
+    k = j
+    while k > floor and series.ts[k] - series.ts[k - 1] <= gap_s:
+        k -= 1
+    return k
+
+
+def _reaches(series: Series, j: int, direction: int, height: float, within_s: float) -> bool:
+    k = j + 1
+    base = series.alts[j]
+    while k < len(series) and series.ts[k] - series.ts[j] <= within_s:
+        if direction * (series.alts[k] - base) >= height:
+            return True
+        k += 1
+    return False
+
+
+def _find_start(
+    series: Series, fw: Sequence[float | None], i: int, s: FlightSettings
+) -> _Start | None:
+    within = s.min_climb_m / s.climb_rate_mps
+    for j in range(i, len(series)):
+        rate = fw[j]
+        if rate is None:
+            continue
+        if rate >= s.climb_rate_mps and _reaches(series, j, 1, s.min_climb_m, within):
+            first = _segment_first(series, j, i, s.split_gap_s)
+            return _launch_from(series, j, first, s)
+        if rate <= -s.climb_rate_mps and _reaches(series, j, -1, s.min_climb_m, within):
+            first = _segment_first(series, j, i, s.split_gap_s)
+            if series.ts[j] - series.ts[first] <= s.rate_window_s:
+                return _Start(first, None, None, descending=True)
+    return None
+
+
+def _launch_from(series: Series, j: int, first: int, s: FlightSettings) -> _Start:
+    ts, alts = series.ts, series.alts
+    k = j
+    while k > first and ts[k - 1] >= ts[j] - s.ground_window_s:
+        k -= 1
+    ground = statistics.median(alts[k : j + 1])
+    c = j
+    while c + 1 < len(series) and alts[c] <= ground + s.burst_tolerance_m:
+        c += 1
+    t_start = ts[c]
+    hi = series.last_within(c, s.rate_window_s)
+    idx = range(c, hi + 1)
+    fit = linear_fit([ts[m] for m in idx], [alts[m] for m in idx])
+    if fit is not None and fit[0] > 0:
+        t_start = (ground - fit[1]) / fit[0]
+    launch = min(range(first, c + 1), key=lambda m: (abs(ts[m] - t_start), m))
+    if launch == first:
+        return _Start(first, None, None, descending=False)
+    return _Start(launch, launch, ground, descending=False)
+
+
+def _drop_end(series: Series, k: int, s: FlightSettings) -> int | None:
+    """The fix where a descent starting near ``k`` has fallen ``burst_drop_m`` below its top."""
+    top = series.alts[k]
+    limit = s.rate_window_s + s.burst_drop_m / s.climb_rate_mps
+    m = k + 1
+    while m < len(series) and series.ts[m] - series.ts[k] <= limit:
+        top = max(top, series.alts[m])
+        if series.alts[m] <= top - s.burst_drop_m:
+            return m
+        m += 1
+    return None
+
+
+def _landing_at(series: Series, k: int, s: FlightSettings) -> tuple[int, int] | None:
+    hi = series.last_within(k, s.land_window_s)
+    if hi - k + 1 < 3 or series.ts[hi] - series.ts[k] < s.land_window_s / 2:
+        return None
+    window = series.alts[k : hi + 1]
+    if max(window) - min(window) > s.land_max_spread_m:
+        return None
+    rate = series.slope(k, hi)
+    if rate is None or abs(rate) > s.land_max_rate_mps:
+        return None
+    settled = statistics.median(window)
+    land = next(m for m in range(k, hi + 1) if series.alts[m] <= settled + s.land_tolerance_m)
+    return land, hi
+
+
+def _follow(series: Series, fw: Sequence[float | None], start: _Start, s: FlightSettings) -> Core:
+    alts, ts = series.alts, series.ts
+    n = len(series)
+    a = start.index
+    ground = start.ground_alt_m
+    descending = start.descending
+    burst: int | None = None
+    descent_from: int | None = a if descending else None
+    ascent_from = a
+    regain_within = s.burst_drop_m / s.climb_rate_mps
+    k = a
+    while True:
+        rate = fw[k]
+        near_ground = ground is not None and alts[k] <= ground + s.min_climb_m
+        may_land = k > a and (descending or near_ground)
+        if may_land and rate is not None and abs(rate) <= s.climb_rate_mps:
+            landing = _landing_at(series, k, s)
+            if landing is not None:
+                land, land_end = landing
+                return Core(a, start.launch, ground, burst, descent_from, land, land_end, land)
+        falling = rate is not None and rate <= -s.climb_rate_mps
+        climbing = rate is not None and rate >= s.climb_rate_mps
+        if not descending and falling:
+            end = _drop_end(series, k, s)
+            if end is not None:
+                top = max(alts[ascent_from : end + 1])
+                burst = max(
+                    m for m in range(ascent_from, end + 1) if alts[m] >= top - s.burst_tolerance_m
+                )
+                descending = True
+                descent_from = burst
+        elif descending and climbing and _reaches(series, k, 1, s.burst_drop_m, regain_within):
+            # what looked like a burst was a dip: the balloon is climbing again
+            descending = False
+            burst = descent_from = None
+            ascent_from = k
+        if k + 1 >= n:
+            break
+        long_gap = ts[k + 1] - ts[k] > s.split_gap_s
+        if long_gap and alts[k + 1] <= (ground or 0.0) + s.resume_height_m:
+            break
+        k += 1
+    return Core(a, start.launch, ground, burst, descent_from, None, None, k)
