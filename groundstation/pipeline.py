@@ -17,6 +17,7 @@ from datetime import datetime
 
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.nmea import StreamDecoder
+from groundstation.decoding.packets import PacketAssembler
 from groundstation.models import Decoded, Fix, RawLine, SourceEvent
 from groundstation.store.writer import BatchWriter
 
@@ -74,22 +75,24 @@ class LineIngest:
         self.next_line_no = first_line_no
         self.framer = LineFramer()
         self.decoder = decoder or StreamDecoder(default_tracker)
+        self.packets = PacketAssembler(self.decoder)
 
     def feed(self, chunk: bytes, received_at: datetime) -> list[Decoded]:
         return self._decode(self.framer.feed(chunk), received_at)
 
     def finish(self, received_at: datetime) -> list[Decoded]:
-        return self._decode(self.framer.flush(), received_at)
+        """End of stream (or the port vanished): the partial line and any unfinished packet."""
+        return self._decode(self.framer.flush(), received_at) + self.packets.flush()
 
     def _decode(
         self, lines: list[tuple[bytes, str | None]], received_at: datetime
     ) -> list[Decoded]:
         out = []
         n = self.next_line_no
-        decode = self.decoder.decode
+        feed = self.packets.feed
         key, live = self.key, self.live_clock
         for data, error in lines:
-            out.append(decode(RawLine(key, n, received_at, data, live, error)))
+            out += feed(RawLine(key, n, received_at, data, live, error))
             n += 1
         self.next_line_no = n
         return out

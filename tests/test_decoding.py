@@ -108,7 +108,7 @@ def test_gps_week_rollover_dates_are_moved_forward_1024_weeks() -> None:
         (rmc(status="V"), "invalid fix (RMC status V)"),
         (nmea("GPGLL,4404.13387,N,12118.85628,W,120002.00,V,N"), "invalid fix (GLL status V)"),
         (nmea("GPGGA,120000.00,,,,,1,00,,,M,,M,,"), "no position"),
-        (gga(alt="70000.0"), "implausible altitude 70000 m"),
+        (gga(alt="70000.0"), "implausible altitude: 70000 m"),
         (
             nmea("GPGGA,120000.00,9404.13387,N,12118.85628,W,1,12,1.01,100,M,,M,,"),
             "latitude out of range: 94.0689",
@@ -149,7 +149,7 @@ def test_a_jump_faster_than_a_balloon_is_rejected_then_trusted_when_it_persists(
     results = decode(*lines)
     statuses = [r.status for r in results]
     assert statuses[:5] == ["ok", "rejected", "rejected", "rejected", "rejected"]
-    assert results[1].reason == "implausible jump of 111.2 km in 1 s"
+    assert results[1].reason == "implausible jump: 111.2 km in 1 s"
     assert statuses[5:] == ["ok", "ok"]
 
 

@@ -18,6 +18,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pynmea2
 
+from firmware_protocol import (
+    ChecksumError,
+    PacketEnd,
+    ProtocolError,
+    RadioReport,
+    SequenceTracker,
+    TelemetryHeader,
+    decode_proprietary,
+    decode_ukhas,
+)
 from groundstation.decoding.fields import (
     KMH_TO_MPS,
     KNOTS_TO_MPS,
@@ -31,11 +41,12 @@ from groundstation.decoding.fields import (
 )
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.plausibility import Plausibility
-from groundstation.models import Decoded, Fix, RawLine, Record
+from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Record, Telemetry
 
 log = logging.getLogger(__name__)
 
 _BAD_BYTES = re.compile(rb"[^\x20-\x7e]")
+_UKHAS_TAIL = re.compile(r"\*[0-9A-Fa-f]{4}$")
 _GPS_ERA = timedelta(weeks=1024)
 _HALF_DAY = timedelta(hours=12)
 _ERA_START = date(1999, 8, 22)
@@ -56,12 +67,27 @@ class _Clock:
     dated: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    clocks: dict[str, _Clock]
+    source_last: datetime | None
+    last_fix: dict[str, Fix]
+    plausible: Plausibility | None
+
+
 class StreamDecoder:
     """Decodes the lines of one source in order. Not thread-safe; one per source."""
 
     def __init__(self, default_tracker: str, *, check_plausibility: bool = True) -> None:
         self.default_tracker = default_tracker
+        self.current_tracker = default_tracker
+        """Whose sentences these are: the callsign of an open packet, else the default."""
+        self.sequences = SequenceTracker()
+        self.lost_before: dict[str, int] = {}
+        """Packets found missing just before each callsign's latest packet."""
         self._clocks: dict[str, _Clock] = {}
+        self._source_clock = _Clock()
+        """The latest dated time from any tracker on this source: they share one real time."""
         self._plausible = Plausibility() if check_plausibility else None
         self._last_fix: dict[str, Fix] = {}
 
@@ -70,10 +96,10 @@ class StreamDecoder:
         try:
             return self._decode(raw)
         except (Reject, FieldError) as exc:
-            return Decoded(raw, "rejected", str(exc), tracker=self.default_tracker)
+            return Decoded(raw, "rejected", str(exc), tracker=self.current_tracker)
         except Exception:  # a bug of ours must not lose the line or stop the stream
             log.exception("decoder failed on line %d of %s", raw.line_no, raw.source)
-            return Decoded(raw, "rejected", "decoder error (see log)", tracker=self.default_tracker)
+            return Decoded(raw, "rejected", "decoder error (see log)", tracker=self.current_tracker)
 
     def _decode(self, raw: RawLine) -> Decoded:
         if raw.framing_error:
@@ -92,9 +118,62 @@ class StreamDecoder:
             raise Reject("not an NMEA sentence")
         text = data.decode("ascii")
         if text.startswith("$$"):
-            text = text.lstrip("$")
-            text = "$" + text
+            if _UKHAS_TAIL.search(text):
+                return self._ukhas(raw, text)
+            text = "$" + text.lstrip("$")
+        if text.startswith("$PHAB"):
+            return self._proprietary(raw, text)
         return self._decode_nmea(raw, text)
+
+    # -- our protocol and UKHAS ---------------------------------------------------------------
+    def _proprietary(self, raw: RawLine, text: str) -> Decoded:
+        try:
+            rec = decode_proprietary(text)
+        except ChecksumError:
+            raise Reject("bad checksum") from None
+        except ProtocolError as exc:
+            raise Reject(str(exc)) from None
+        name = text[1:6]
+        if isinstance(rec, TelemetryHeader):
+            callsign = rec.callsign
+            self.current_tracker = callsign
+            when = None
+            if rec.time is not None:
+                clock = self._clocks.setdefault(callsign, _Clock())
+                when = self._when(clock, raw, rec.time, None)
+            telemetry = Telemetry(
+                callsign, when, rec.seq, rec.battery_v, rec.temp_int_c, rec.temp_ext_c,
+                rec.pressure_hpa, dict(rec.extras),
+            )  # fmt: skip
+            return Decoded(raw, "ok", None, name, callsign, (telemetry,))
+        if isinstance(rec, PacketEnd):
+            return Decoded(raw, "ok", None, name, rec.callsign)
+        assert isinstance(rec, RadioReport)
+        link = LinkQuality(
+            rec.callsign, rec.seq, rec.rssi_dbm, rec.snr_db,
+            None if rec.freq_error_hz is None else float(rec.freq_error_hz),
+        )  # fmt: skip
+        return Decoded(raw, "ok", None, name, rec.callsign, (link,))
+
+    def _ukhas(self, raw: RawLine, text: str) -> Decoded:
+        try:
+            s = decode_ukhas(text)
+        except ChecksumError:
+            raise Reject("bad CRC16") from None
+        except ProtocolError as exc:
+            raise Reject(str(exc)) from None
+        tracker = s.callsign
+        lost = max(0, self.sequences.observe(tracker, s.sentence_id % 65536).lost)
+        records: list[Record] = [LinkQuality(tracker, s.sentence_id, crc_ok=True, lost_before=lost)]
+        if s.extras:
+            extra = {f"field{i}": v for i, v in enumerate(s.extras, start=7)}
+            records.append(Telemetry(tracker, None, s.sentence_id, extra=extra))
+        if s.lat is not None and s.lon is not None and s.time is not None:
+            clock = self._clocks.setdefault(tracker, _Clock())
+            when = self._when(clock, raw, s.time, None)
+            self._check_plausible(tracker, when, s.lat, s.lon, s.alt_m, raw)
+            records.insert(0, Fix(tracker, when, s.lat, s.lon, s.alt_m, sentence="UKHAS"))
+        return Decoded(raw, "ok", None, "UKHAS", tracker, tuple(records))
 
     # -- NMEA --------------------------------------------------------------------------------
     def _decode_nmea(self, raw: RawLine, text: str) -> Decoded:
@@ -113,7 +192,7 @@ class StreamDecoder:
             raise Reject("unparseable sentence") from None
         kind = getattr(msg, "sentence_type", None) or type(msg).__name__
         name = f"{getattr(msg, 'talker', '')}{kind}"
-        tracker = self.default_tracker
+        tracker = self.current_tracker
         records: tuple[Record, ...] = ()
         if kind in POSITION_TYPES or kind in ("VTG", "ZDA"):
             records = self._position(raw, tracker, kind, msg.data, name)
@@ -130,6 +209,7 @@ class StreamDecoder:
             if tod is not None and zda_day is not None:
                 clock.last = _utc(self._era(zda_day, raw), tod)
                 clock.dated = True
+                self._source_clock.last = clock.last
             return ()
         if kind == "VTG":
             return self._vtg(tracker, f, name)
@@ -188,15 +268,19 @@ class StreamDecoder:
         if sats is not None and not (0 <= sats <= 200):
             raise Reject(f"satellite count out of range: {sats}")
         when = self._when(clock, raw, tod, day)
-        if self._plausible is not None:
-            reason = self._plausible.check(
-                tracker, when, lat, lon, alt, raw.received_at if raw.live_clock else None
-            )
-            if reason is not None:
-                raise Reject(reason)
+        self._check_plausible(tracker, when, lat, lon, alt, raw)
         fix = Fix(tracker, when, lat, lon, alt, speed, course, sats, hdop, quality, name)
         self._last_fix[tracker] = fix
         return (fix,)
+
+    def _check_plausible(
+        self, tracker: str, when: datetime, lat: float, lon: float, alt: float | None, raw: RawLine
+    ) -> None:
+        if self._plausible is not None:
+            received = raw.received_at if raw.live_clock else None
+            reason = self._plausible.check(tracker, when, lat, lon, alt, received)
+            if reason is not None:
+                raise Reject(reason)
 
     def _vtg(self, tracker: str, f: list[str], name: str) -> tuple[Record, ...]:
         """VTG has course and speed but no time: it completes the tracker's current epoch."""
@@ -229,6 +313,27 @@ class StreamDecoder:
         self._last_fix[tracker] = merged
         return (merged,)
 
+    # -- packets: state that a damaged packet must not leave behind ---------------------------
+    def observe_sequence(self, callsign: str, seq: int) -> None:
+        """Count packets lost before this one (called once a packet is trusted)."""
+        self.lost_before[callsign] = max(0, self.sequences.observe(callsign, seq).lost)
+
+    def checkpoint(self) -> Checkpoint:
+        """What a packet's lines may change; :meth:`rollback` undoes a damaged packet."""
+        return Checkpoint(
+            {k: _Clock(c.last, c.dated) for k, c in self._clocks.items()},
+            self._source_clock.last,
+            dict(self._last_fix),
+            None if self._plausible is None else self._plausible.copy(),
+        )
+
+    def rollback(self, checkpoint: Checkpoint) -> None:
+        self._clocks = dict(checkpoint.clocks)
+        self._source_clock.last = checkpoint.source_last
+        self._last_fix = dict(checkpoint.last_fix)
+        if checkpoint.plausible is not None:
+            self._plausible = checkpoint.plausible
+
     # -- time --------------------------------------------------------------------------------
     def _era(self, day: date, raw: RawLine) -> date:
         """Undo a GPS week rollover (the receiver's date is 1024 weeks late)."""
@@ -248,7 +353,7 @@ class StreamDecoder:
         if day is not None:
             when = _utc(self._era(day, raw), tod)
         else:
-            ref = clock.last or raw.received_at
+            ref = clock.last or self._source_clock.last or raw.received_at
             when = _utc(ref.date(), tod)
             # The nearest such time-of-day to the reference: crossing midnight either way.
             if when - ref > _HALF_DAY:
@@ -259,25 +364,23 @@ class StreamDecoder:
             clock.last = when
         if day is not None:
             clock.dated = True
+            self._source_clock.last = when
         return when
 
     def learn_dates(self, head: bytes) -> None:
-        """Look ahead in a log before decoding it: take each tracker's first RMC/ZDA date.
+        """Look ahead in a log before decoding it: take its first RMC/ZDA date.
 
         GGA has no date. Without this the GGA sentences before a log's first RMC would be
         dated by the import day, not the day the log was recorded.
         """
         scratch = StreamDecoder(self.default_tracker, check_plausibility=False)
         epoch = datetime(2000, 1, 1, tzinfo=UTC)
-        first: dict[str, datetime] = {}
         for n, (data, error) in enumerate(LineFramer().feed(head)):
             if error is None and data[3:6] in (b"RMC", b"ZDA"):
                 scratch.decode(RawLine("", n, epoch, data, live_clock=False))
-                for tracker, clock in scratch._clocks.items():
-                    if clock.dated and clock.last is not None:
-                        first.setdefault(tracker, clock.last)
-        for tracker, when in first.items():
-            self._clocks.setdefault(tracker, _Clock(when, True))
+                if scratch._source_clock.last is not None:
+                    self._source_clock.last = scratch._source_clock.last
+                    return
 
 
 def _utc(day: date, tod: time) -> datetime:

@@ -10,27 +10,20 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from groundstation.flight.geo import ground_distance_m
+
 MIN_ALT_M = -500.0
 MAX_ALT_M = 60_000.0
 MAX_SPEED_MPS = 350.0
 """Faster than any balloon: jet streams reach ~100 m/s, a burst payload falls at up to ~80 m/s."""
+MAX_TIME_JUMP = timedelta(hours=6)
+"""A fix this far in time from the tracker's previous one is suspect (a damaged date that its
+checksum let through) until a few more agree with it."""
 MAX_CLOCK_SKEW = timedelta(minutes=30)
 """How far a fix time may be from the (live) receive time."""
 RESYNC_AFTER = 5
 """After this many jump rejections in a row the new position is trusted: the old one was wrong,
 or the tracker was carried somewhere else while it was off."""
-
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def ground_distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine on the mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
 
 @dataclass(slots=True)
 class _Last:
@@ -48,6 +41,9 @@ class Plausibility:
     _last: dict[str, _Last] = field(default_factory=dict)
     _strikes: dict[str, int] = field(default_factory=dict)
 
+    def copy(self) -> Plausibility:
+        return Plausibility(self.max_speed_mps, dict(self._last), dict(self._strikes))
+
     def check(
         self,
         tracker: str,
@@ -59,11 +55,14 @@ class Plausibility:
     ) -> str | None:
         """Return a rejection reason, or None and remember the fix as the tracker's latest."""
         if alt is not None and not (MIN_ALT_M <= alt <= MAX_ALT_M):
-            return f"implausible altitude {alt:.0f} m"
+            return f"implausible altitude: {alt:.0f} m"
         if received_at is not None and abs(when - received_at) > MAX_CLOCK_SKEW:
             return "fix time far from receive time"
         last = self._last.get(tracker)
-        if last is not None:
+        reason = None
+        if last is not None and abs(when - last.time) > MAX_TIME_JUMP:
+            reason = "implausible time jump: over 6 h from the previous fix"
+        elif last is not None:
             dt = abs((when - last.time).total_seconds())
             dist = ground_distance_m(last.lat, last.lon, lat, lon)
             if alt is not None and last.alt is not None:
@@ -71,11 +70,14 @@ class Plausibility:
             # Two sentences of one epoch must agree; otherwise allow the fastest balloon, plus
             # a few hundred metres for GPS noise.
             if dist > 300.0 + self.max_speed_mps * dt:
-                strikes = self._strikes.get(tracker, 0) + 1
-                if strikes < RESYNC_AFTER:
-                    self._strikes[tracker] = strikes
-                    return f"implausible jump of {dist / 1000:.1f} km in {dt:.0f} s"
+                reason = f"implausible jump: {dist / 1000:.1f} km in {dt:.0f} s"
+        if reason is not None:
+            # Reject, unless this is the RESYNC_AFTER-th in a row: then the new place is right.
+            strikes = self._strikes.get(tracker, 0) + 1
+            if strikes < RESYNC_AFTER:
+                self._strikes[tracker] = strikes
+                return reason
         self._strikes[tracker] = 0
-        if last is None or when >= last.time:
+        if last is None or when >= last.time or reason is not None:
             self._last[tracker] = _Last(when, lat, lon, alt)
         return None

@@ -47,9 +47,12 @@ def status(store: Store) -> dict[str, Any]:
 
 def _reasons(store: Store, column: str) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
+    # Reasons group by what comes before their first ': ' (the detail differs line by line).
+    kind = "CASE WHEN instr(reason, ': ') > 0 THEN substr(reason, 1, instr(reason, ': ') - 1)"
+    kind += " ELSE reason END"
     for row in store.query(
-        f"SELECT {column} AS k, reason, count(*) AS n FROM raw_lines"
-        f" WHERE status = 'rejected' GROUP BY {column}, reason ORDER BY n DESC"
+        f"SELECT {column} AS k, {kind} AS reason, count(*) AS n FROM raw_lines"
+        f" WHERE status = 'rejected' GROUP BY {column}, 2 ORDER BY n DESC"
     ):
         if row["k"] is not None:
             out.setdefault(int(row["k"]), {})[str(row["reason"])] = int(row["n"])

@@ -1,0 +1,152 @@
+"""Packets of our protocol: holding a packet's lines until its CRC16 says whether to trust them.
+
+NMEA's 8-bit XOR lets one random corruption in 256 through; the packet's CRC16 (firmware_protocol
+SPEC.md) catches what it misses. :class:`PacketAssembler` decodes every line but holds the lines of
+an open packet (from ``$PHABT`` to ``$PHABE``) and releases them together:
+
+- CRC matches: every line as decoded, and a link row (``crc_ok`` true, packets lost before it);
+- CRC mismatch: lines that passed their own checksum are rejected too ("packet failed its CRC16
+  check"), since nobody can tell which of them was damaged; their raw text is still stored, and
+  they count against the packet's tracker only if that callsign was already seen in a good packet;
+- the end line never came (a new header, too many lines, the end of the stream) or is itself
+  damaged: the lines are judged by their own checksums and plausibility, and the link row says
+  the CRC was not checked (``crc_ok`` NULL).
+
+On a link that has carried our packets, standard NMEA outside a packet has lost its header: it is
+held until the packet's end line names the tracker (then decoded as that tracker's, ``crc_ok``
+NULL), or rejected as "sentence outside a packet" when the end line is lost too. Plain NMEA on a
+link that never carried a packet belongs to the source's default tracker, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from firmware_protocol import PacketChecker
+from firmware_protocol.packet import MAX_PACKET_LINES
+from groundstation.decoding.nmea import Checkpoint, StreamDecoder
+from groundstation.models import Decoded, LinkQuality, RawLine
+
+CRC_FAILED = "packet failed its CRC16 check"
+ORPHAN = "sentence outside a packet: its tracker is unknown"
+
+
+class PacketAssembler:
+    """Packet-aware decoding of one source's lines, in order."""
+
+    def __init__(self, decoder: StreamDecoder) -> None:
+        self.decoder = decoder
+        self._checker = PacketChecker()
+        self._held: list[Decoded] | None = None
+        self._orphans: list[RawLine] = []
+        self._protocol = False
+        self._verified: set[str] = set()
+        self._checkpoint: Checkpoint | None = None
+
+    def feed(self, raw: RawLine) -> list[Decoded]:
+        data = raw.data if raw.framing_error is None else b""
+        if data.startswith(b"$PHABT,"):
+            out = self.flush()
+            self._checker.feed(data)
+            self._protocol = True
+            self._checkpoint = self.decoder.checkpoint()
+            self._held = [self.decoder.decode(raw)]
+            return out
+        check = self._checker.feed(data) if data else None
+        if self._held is not None:
+            self._held.append(self.decoder.decode(raw))
+            if check is not None:
+                return self._release(check.ok, check.reason, check.seq, check.callsign)
+            if len(self._held) > MAX_PACKET_LINES + 1:
+                return self.flush()
+            return []
+        if self._protocol and data.startswith(b"$") and not data.startswith(b"$PHAB"):
+            self._orphans.append(raw)  # a packet whose header was lost
+            return []
+        if check is not None and self._orphans:
+            return self._adopt(raw)
+        return [*self._release_orphans(), self.decoder.decode(raw)]
+
+    def flush(self) -> list[Decoded]:
+        """Release an unfinished packet (its end line never came) and any held orphans."""
+        out = self._release_orphans()
+        if self._held is not None:
+            out += self._release(None, None, None, None)
+        return out
+
+    def _release(
+        self, ok: bool | None, reason: str | None, seq: int | None, end_callsign: str | None
+    ) -> list[Decoded]:
+        held, self._held = self._held or [], None
+        decoder = self.decoder
+        decoder.current_tracker = decoder.default_tracker
+        header = held[0]
+        callsign = header.tracker if header.status == "ok" else None
+        unchecked = ok is None or (reason or "").startswith("bad end line")
+        crc_ok = None if unchecked else ok
+        if crc_ok is False or callsign is None:
+            if self._checkpoint is not None:  # what its lines taught the decoder is void
+                decoder.rollback(self._checkpoint)
+            # Damaged: the lines count against a tracker known from good packets, if any.
+            known = [c for c in (callsign, end_callsign) if c in self._verified]
+            owner = known[0] if known else decoder.default_tracker
+            why = CRC_FAILED if crc_ok is False else ORPHAN
+            held = [
+                replace(d, tracker=owner)
+                if d.status == "rejected"
+                else replace(d, status="rejected", reason=why, records=(), tracker=owner)
+                for d in held
+            ]
+        else:
+            if crc_ok:
+                self._verified.add(callsign)
+            header_seq = _header_seq(header)
+            if header_seq is not None:
+                decoder.observe_sequence(callsign, header_seq)
+        if callsign is not None and (crc_ok is not False or callsign in self._verified):
+            link = LinkQuality(
+                callsign,
+                _header_seq(header) if seq is None else seq,
+                crc_ok=crc_ok,
+                lost_before=decoder.lost_before.get(callsign, 0),
+            )
+            # The link row goes with the end line when it arrived intact, else with the header.
+            at = len(held) - 1 if crc_ok is not None else 0
+            held[at] = replace(held[at], records=(*held[at].records, link))
+        return held
+
+    def _adopt(self, end_raw: RawLine) -> list[Decoded]:
+        """An end line after orphans: they were its packet; decode them as its tracker's."""
+        orphans, self._orphans = self._orphans, []
+        decoder = self.decoder
+        end = decoder.decode(end_raw)
+        if end.status != "ok" or end.tracker is None:
+            return [*self._reject_orphans(orphans), end]
+        decoder.current_tracker = end.tracker
+        try:
+            out = [decoder.decode(r) for r in orphans]
+        finally:
+            decoder.current_tracker = decoder.default_tracker
+        link = LinkQuality(end.tracker, None, crc_ok=None)
+        return [*out, replace(end, records=(*end.records, link))]
+
+    def _release_orphans(self) -> list[Decoded]:
+        orphans, self._orphans = self._orphans, []
+        return self._reject_orphans(orphans)
+
+    def _reject_orphans(self, orphans: list[RawLine]) -> list[Decoded]:
+        out = []
+        for raw in orphans:
+            d = self.decoder.decode(raw)
+            if d.status == "ok" and d.records:
+                d = replace(d, status="rejected", reason=ORPHAN, records=())
+            out.append(d)
+        return out
+
+
+def _header_seq(header: Decoded) -> int | None:
+    for rec in header.records:
+        seq = getattr(rec, "seq", None)
+        if seq is not None:
+            return int(seq)
+    return None
