@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,11 +88,17 @@ def _pipeline(db: str, **writer_options: Any) -> Iterator[tuple[Pipeline, Store]
             raise click.ClickException(writer.error)
 
 
+_DATE_HELP = "The UTC day the log was recorded, for logs that never say it (GGA-only, UKHAS)."
+
+
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--tracker", help="Tracker name for plain NMEA (default: the file's name).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help=_DATE_HELP)
 @click.pass_obj
-def import_cmd(obj: dict[str, Any], files: tuple[str, ...], tracker: str | None) -> None:
+def import_cmd(
+    obj: dict[str, Any], files: tuple[str, ...], tracker: str | None, day: datetime | None
+) -> None:
     """Import log files as fast as possible (- reads stdin).
 
     Importing the same file again adds nothing; an interrupted import continues.
@@ -123,6 +130,7 @@ def import_cmd(obj: dict[str, Any], files: tuple[str, ...], tracker: str | None)
                     store,
                     p,
                     tracker=tracker,
+                    day=day.date() if day else None,
                     progress=lambda n: bar.advance(task, n),
                 )  # fmt: skip
             )
@@ -140,15 +148,21 @@ def import_cmd(obj: dict[str, Any], files: tuple[str, ...], tracker: str | None)
     help="How many times faster than real time; 0 = as fast as possible.",
 )  # fmt: skip
 @click.option("--tracker", help="Tracker name for plain NMEA (default: the file's name).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help=_DATE_HELP)
 @click.pass_obj
-def replay(obj: dict[str, Any], file: str, speed: float, tracker: str | None) -> None:
+def replay(
+    obj: dict[str, Any], file: str, speed: float, tracker: str | None, day: datetime | None
+) -> None:
     """Replay a log through the live pipeline, paced by its sentence times.
 
     Example: groundstation replay sample_logs/clean-nmea.log --speed 20
     """
     stop = threading.Event()
     with _pipeline(obj["db"]) as (pipeline, store), _interrupts(stop), _errors():
-        result = replay_file(pipeline, store, Path(file), speed=speed, tracker=tracker, stop=stop)
+        result = replay_file(
+            pipeline, store, Path(file), speed=speed, tracker=tracker, stop=stop,
+            day=day.date() if day else None,
+        )  # fmt: skip
     click.echo(_safe(result.counts.summary()))
 
 
@@ -156,8 +170,18 @@ def replay(obj: dict[str, Any], file: str, speed: float, tracker: str | None) ->
 @click.argument("ports", nargs=-1, required=True)
 @click.option("--baud", default=9600, show_default=True, type=click.IntRange(min=50))
 @click.option("--tracker", help="Tracker name for plain NMEA (default: the port's name).")
+@click.option(
+    "--station-port", "station_ports", multiple=True, metavar="PORT",
+    help="A port with the ground station's own GPS (repeatable): its fixes are the station's.",
+)  # fmt: skip
 @click.pass_obj
-def listen(obj: dict[str, Any], ports: tuple[str, ...], baud: int, tracker: str | None) -> None:
+def listen(
+    obj: dict[str, Any],
+    ports: tuple[str, ...],
+    baud: int,
+    tracker: str | None,
+    station_ports: tuple[str, ...],
+) -> None:
     """Read serial ports until Ctrl-C, storing every line.
 
     PORT is a device path or a pyserial URL (socket://host:port, rfc2217://..., loop://).
@@ -173,8 +197,11 @@ def listen(obj: dict[str, Any], ports: tuple[str, ...], baud: int, tracker: str 
 
     with _pipeline(obj["db"]) as (pipeline, store), _errors():
         pipeline.subscribe_events(report)
-        listener = Listener(pipeline, store, ports, baud=baud, tracker=tracker).start()
-        click.echo(f"Listening on {', '.join(map(_safe, ports))}; Ctrl-C stops.", err=True)
+        listener = Listener(
+            pipeline, store, ports, baud=baud, tracker=tracker, station_ports=station_ports
+        ).start()
+        names = ", ".join(map(_safe, [*ports, *station_ports]))
+        click.echo(f"Listening on {names}; Ctrl-C stops.", err=True)
         with _interrupts(stop):
             while not stop.wait(0.5):
                 pass
@@ -248,6 +275,11 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
             f"  {_safe(t['name'])}: {t['lines']} lines, {t['fixes']} fixes, {t['rejected']}"
             f" rejected; {t['first_fix'] or '-'} .. {t['last_fix'] or '-'}; {where}"
         )
+        if t["packets"] or t["packets_lost"]:
+            click.echo(
+                f"    packets: {t['packets']} received, {t['packets_lost']} lost,"
+                f" {t['bad_crc']} failed their CRC"
+            )
         _echo_reasons(t["rejects_by_reason"])
 
 

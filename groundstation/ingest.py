@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from groundstation.models import Decoded, SourceEvent
@@ -49,6 +49,7 @@ def import_file(
     tracker: str | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    day: date | None = None,
 ) -> ImportResult:
     """Import one log file (``-`` for stdin) as fast as possible."""
     spooled = None
@@ -64,6 +65,8 @@ def import_file(
                 progress(path.stat().st_size)
             return ImportResult(info.name, key, counts, True)
         ingest = LineIngest(key, tracker or info.name, live_clock=False)
+        if day is not None:
+            ingest.decoder.assume_date(day)
         ingest.decoder.learn_dates(_head(path))
         received = datetime.now(UTC)
         for chunk in read_chunks(path):
@@ -94,6 +97,7 @@ def replay_file(
     stop: threading.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] | None = None,
+    day: date | None = None,
 ) -> ImportResult:
     """Feed a log through the pipeline paced by its sentence times, ``speed`` times faster.
 
@@ -106,6 +110,8 @@ def replay_file(
     info = store.register_source(key, _source_name(path), "file")
     counts = pipeline.counts_for(key, info.name)
     ingest = LineIngest(key, tracker or info.name, live_clock=False)
+    if day is not None:
+        ingest.decoder.assume_date(day)
     ingest.decoder.learn_dates(_head(path))
     log_t0: datetime | None = None
     wall_t0 = clock()
@@ -155,14 +161,26 @@ class Listener:
         *,
         baud: int = 9600,
         tracker: str | None = None,
+        station_ports: Sequence[str] = (),
+        live_clock: bool = True,
     ) -> None:
+        """``station_ports`` carry the ground station's own GPS: their fixes are the station's
+        position (a chase car moves), not a tracker's. ``live_clock=False`` skips the check of fix
+        times against the receive time (an emulator sped up sends fixes from its own clock)."""
         self.pipeline = pipeline
         self.readers: list[PortReader] = []
-        for port in ports:
+        for port in [*ports, *station_ports]:
+            station = port in station_ports
             reader_key = f"serial:{port}"
-            info = store.register_source(reader_key, port, "serial")
+            info = store.register_source(reader_key, port, "station" if station else "serial")
             pipeline.counts_for(reader_key, port)
-            ingest = LineIngest(reader_key, tracker or port, first_line_no=info.next_line_no)
+            ingest = LineIngest(
+                reader_key,
+                tracker or port,
+                first_line_no=info.next_line_no,
+                station=station,
+                live_clock=live_clock,
+            )
             lock = threading.Lock()
 
             def on_bytes(

@@ -69,12 +69,13 @@ class LineIngest:
         first_line_no: int = 1,
         live_clock: bool = True,
         decoder: StreamDecoder | None = None,
+        station: bool = False,
     ) -> None:
         self.key = key
         self.live_clock = live_clock
         self.next_line_no = first_line_no
         self.framer = LineFramer()
-        self.decoder = decoder or StreamDecoder(default_tracker)
+        self.decoder = decoder or StreamDecoder(default_tracker, station=station)
         self.packets = PacketAssembler(self.decoder)
 
     def feed(self, chunk: bytes, received_at: datetime) -> list[Decoded]:

@@ -165,3 +165,24 @@ def test_stop_interrupts_a_replay(db_path: Path, tmp_path: Path) -> None:
     pipeline.subscribe(lambda batch: stop.set())
     replay_file(pipeline, store, log, speed=1, stop=stop)  # would take 100 s if not stopped
     store.close()
+
+
+def test_a_log_that_never_says_its_date_can_be_told(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    from firmware_protocol import encode_ukhas
+
+    log = tmp_path / "ukhas.log"
+    log.write_text(
+        encode_ukhas("UKHAB", 1, None, None, None, None)
+        + "\n"
+        + encode_ukhas("UKHAB", 2, __import__("datetime").time(23, 59, 59), 52.0, 0.1, 100.0)
+        + "\n"
+    )
+    assert cli("import", str(log), "--date", "2023-07-14").exit_code == 0
+    data = json.loads(cli("status", "--json").output)
+    (tracker,) = data["trackers"]
+    assert tracker["last_position"]["time"] == "2023-07-14T23:59:59.000Z"
+    assert tracker["packets"] == 0 and tracker["packets_lost"] == 0
+    bad = cli("import", str(log), "--date", "14/07/2023")
+    assert bad.exit_code == 2 and "'14/07/2023' does not match the format '%Y-%m-%d'" in bad.output

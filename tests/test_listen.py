@@ -174,3 +174,19 @@ def test_a_partial_line_when_the_port_vanishes_is_kept(tmp_path: Path) -> None:
         wait_rows(db, "SELECT count(*) FROM raw_lines WHERE text = '$GPGGA,1200'", 1)
     finally:
         listen.stop()
+
+
+def test_the_station_gps_port_gives_station_positions_not_a_tracker(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    radio, gps = Radio(tmp_path / "radio"), Radio(tmp_path / "gps")
+    listen = Listen(db, str(radio.link), "--station-port", str(gps.link))
+    try:
+        listen.wait_for(f"{gps.link}: open")
+        gps.send(track_lines(4, start=now_utc()))
+        wait_rows(db, "SELECT count(*) FROM station_fixes", 4)
+    finally:
+        listen.stop()
+        radio.unplug()
+        gps.unplug()
+    assert count(db, "SELECT count(*) FROM fixes") == 0
+    assert count(db, "SELECT count(*) FROM sources WHERE kind = 'station'") == 1

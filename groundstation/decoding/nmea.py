@@ -41,7 +41,15 @@ from groundstation.decoding.fields import (
 )
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.plausibility import Plausibility
-from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Record, Telemetry
+from groundstation.models import (
+    Decoded,
+    Fix,
+    LinkQuality,
+    RawLine,
+    Record,
+    StationFix,
+    Telemetry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +86,12 @@ class Checkpoint:
 class StreamDecoder:
     """Decodes the lines of one source in order. Not thread-safe; one per source."""
 
-    def __init__(self, default_tracker: str, *, check_plausibility: bool = True) -> None:
+    def __init__(
+        self, default_tracker: str, *, check_plausibility: bool = True, station: bool = False
+    ) -> None:
         self.default_tracker = default_tracker
+        self.station = station
+        """The ground station's own GPS: positions become StationFix records."""
         self.current_tracker = default_tracker
         """Whose sentences these are: the callsign of an open packet, else the default."""
         self.sequences = SequenceTracker()
@@ -269,6 +281,8 @@ class StreamDecoder:
             raise Reject(f"satellite count out of range: {sats}")
         when = self._when(clock, raw, tod, day)
         self._check_plausible(tracker, when, lat, lon, alt, raw)
+        if self.station:
+            return (StationFix(when, lat, lon, alt),)
         fix = Fix(tracker, when, lat, lon, alt, speed, course, sats, hdop, quality, name)
         self._last_fix[tracker] = fix
         return (fix,)
@@ -367,12 +381,18 @@ class StreamDecoder:
             self._source_clock.last = when
         return when
 
+    def assume_date(self, day: date) -> None:
+        """The day a log was recorded, for logs that never say it (GGA-only, UKHAS)."""
+        self._source_clock.last = datetime.combine(day, time(12), tzinfo=UTC)
+
     def learn_dates(self, head: bytes) -> None:
         """Look ahead in a log before decoding it: take its first RMC/ZDA date.
 
         GGA has no date. Without this the GGA sentences before a log's first RMC would be
         dated by the import day, not the day the log was recorded.
         """
+        if self._source_clock.last is not None:
+            return  # told already
         scratch = StreamDecoder(self.default_tracker, check_plausibility=False)
         epoch = datetime(2000, 1, 1, tzinfo=UTC)
         for n, (data, error) in enumerate(LineFramer().feed(head)):

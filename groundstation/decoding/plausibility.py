@@ -25,6 +25,7 @@ RESYNC_AFTER = 5
 """After this many jump rejections in a row the new position is trusted: the old one was wrong,
 or the tracker was carried somewhere else while it was off."""
 
+
 @dataclass(slots=True)
 class _Last:
     time: datetime

@@ -29,7 +29,11 @@ def status(store: Store) -> dict[str, Any]:
         " (SELECT count(*) FROM raw_lines r WHERE r.tracker_id = t.id) AS lines,"
         " (SELECT count(*) FROM fixes f WHERE f.tracker_id = t.id) AS fixes,"
         " (SELECT min(time) FROM fixes f WHERE f.tracker_id = t.id) AS first_fix,"
-        " (SELECT max(time) FROM fixes f WHERE f.tracker_id = t.id) AS last_fix"
+        " (SELECT max(time) FROM fixes f WHERE f.tracker_id = t.id) AS last_fix,"
+        " (SELECT count(*) FROM telemetry te WHERE te.tracker_id = t.id) AS packets,"
+        " (SELECT coalesce(sum(lost_before), 0) FROM link l WHERE l.tracker_id = t.id)"
+        " AS packets_lost,"
+        " (SELECT count(*) FROM link l WHERE l.tracker_id = t.id AND crc_ok = 0) AS bad_crc"
         " FROM trackers t ORDER BY t.name"
     )
     t_reasons = _reasons(store, "tracker_id")

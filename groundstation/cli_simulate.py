@@ -1,0 +1,286 @@
+"""``groundstation simulate``: run the tracker emulator and send its bytes somewhere.
+
+Only :mod:`firmware_protocol` is used from this project, so the command can be registered
+on the main CLI group without pulling in the rest of the ground station.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import click
+
+from firmware_protocol.emulator import (
+    DEFAULT_START,
+    FORMATS,
+    SimulationConfig,
+    fly,
+    truth_to_json,
+)
+from firmware_protocol.emulator import (
+    simulate as run_simulation,
+)
+
+logger = logging.getLogger(__name__)
+
+PTY_WRITE_WAIT_S = 0.5
+
+
+def _parse_launch(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
+    parts = value.split(",")
+    try:
+        lat, lon, alt = (float(part) for part in parts)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not LAT,LON,ALT in decimal degrees and metres, e.g. 52.2,0.1,30"
+        ) from None
+    return lat, lon, alt
+
+
+def _parse_start(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        start = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO time such as 2024-06-01T09:00:00Z"
+        ) from None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=dt.UTC)
+    return start.astimezone(dt.UTC)
+
+
+class _PtyWriter:
+    """The master side of a pseudo-terminal; the slave stays open so writes never fail.
+
+    Writes are non-blocking. When nobody reads and the terminal's buffer is full, the unread
+    (stale) bytes are discarded so a reader that attaches later gets current data.
+    """
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # bytes pass untouched: no echo, no CR/LF translation
+        os.set_blocking(self.master, False)
+        self.path = os.ttyname(self.slave)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            _, writable, _ = select.select([], [self.master], [], PTY_WRITE_WAIT_S)
+            if not writable:
+                termios.tcflush(self.slave, termios.TCIFLUSH)
+            try:
+                written = os.write(self.master, view)
+            except BlockingIOError:
+                termios.tcflush(self.slave, termios.TCIFLUSH)
+                continue
+            except OSError as exc:  # the terminal is gone: nothing more can be delivered
+                logger.warning("pty write failed: %s", exc)
+                return
+            view = view[written:]
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _paced(chunks: Iterator[tuple[float, bytes]], speed: float) -> Iterator[bytes]:
+    """Release each chunk at its emulated time divided by ``speed`` (0: no waiting)."""
+    started = time.monotonic()
+    for emulated, data in chunks:
+        if speed > 0:
+            delay = started + emulated / speed - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        yield data
+
+
+@click.command("simulate")
+@click.option("--trackers", type=int, default=1, show_default=True, help="Number of trackers.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--callsign", "callsign_prefix", default="EMU", show_default=True,
+    help="Callsign prefix: trackers are PREFIX1, PREFIX2, ...",
+)  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="habp",
+    show_default=True,
+    help="habp: our protocol with receiver reports; nmea: plain GGA+RMC; ukhas: $$ sentences.",
+)
+@click.option("--ascent-rate", type=float, default=5.0, show_default=True, help="m/s.")
+@click.option("--burst-altitude", type=float, default=30_000.0, show_default=True, help="m.")
+@click.option("--descent-rate", type=float, default=5.0, show_default=True, help="Sea-level m/s.")
+@click.option(
+    "--launch",
+    default="52.2,0.1,30",
+    show_default=True,
+    callback=_parse_launch,
+    help="Launch site LAT,LON,ALT (degrees, metres).",
+)
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, help="Seconds between packets."
+)
+@click.option("--loss", type=float, default=0.0, show_default=True, help="Packet loss rate.")
+@click.option("--bit-errors", type=float, default=0.0, show_default=True, help="Bit error rate.")
+@click.option(
+    "--truncate", type=float, default=0.0, show_default=True, help="Truncated-packet rate."
+)
+@click.option(
+    "--noise", type=float, default=0.0, show_default=True, help="Rate of receiver garbage."
+)
+@click.option(
+    "--speed",
+    type=float,
+    default=None,
+    help="1 = real time, X = X times faster, 0 = as fast as possible "
+    "[default: 1 with --pty, else 0].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file [default: stdout].",
+)
+@click.option("--pty", is_flag=True, help="Create a pseudo-terminal and write to it.")
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the true trajectories and events to this JSON file.",
+)
+@click.option(
+    "--start",
+    callback=_parse_start,
+    default=None,
+    help="UTC start time, ISO 8601 [default: 2024-06-01T09:00:00Z, or now in real time].",
+)
+def simulate(
+    trackers: int,
+    seed: int,
+    callsign_prefix: str,
+    output_format: str,
+    ascent_rate: float,
+    burst_altitude: float,
+    descent_rate: float,
+    launch: tuple[float, float, float],
+    interval: float,
+    loss: float,
+    bit_errors: float,
+    truncate: float,
+    noise: float,
+    speed: float | None,
+    output: str | None,
+    pty: bool,
+    truth: str | None,
+    start: dt.datetime | None,
+) -> None:
+    """Emulate balloon trackers in flight and send what a receiver would hear.
+
+    Seeded and physically grounded: ascent, burst, parachute descent, wind drift, landing,
+    with optional radio faults. Example, three trackers with 2% loss on a virtual serial
+    port at 10x speed, keeping the true flights for comparison:
+
+        groundstation simulate --trackers 3 --loss 0.02 --pty --speed 10 --truth truth.json
+
+    Or a whole flight to a file as fast as possible:
+
+        groundstation simulate --seed 4 -o flight.log
+    """
+    if pty and output is not None:
+        raise click.UsageError("use either --pty or -o/--output, not both")
+    if speed is None:
+        speed = 1.0 if pty else 0.0
+    if speed < 0:
+        raise click.BadParameter("speed must be 0 or more", param_hint="--speed")
+    if start is None:
+        start = dt.datetime.now(dt.UTC).replace(microsecond=0) if speed > 0 else DEFAULT_START
+    config = SimulationConfig(
+        trackers=trackers,
+        seed=seed,
+        output_format=output_format,  # type: ignore[arg-type]  # checked by click.Choice
+        ascent_rate=ascent_rate,
+        burst_altitude=burst_altitude,
+        descent_rate=descent_rate,
+        launch_lat=launch[0],
+        launch_lon=launch[1],
+        launch_alt=launch[2],
+        interval=interval,
+        loss=loss,
+        bit_errors=bit_errors,
+        truncate=truncate,
+        noise=noise,
+        start=start,
+        callsign_prefix=callsign_prefix,
+    )
+    problems = config.problems()
+    if problems:
+        raise click.UsageError(problems[0][0].upper() + problems[0][1:] + ".")
+    try:
+        _run(config, speed, output, pty, truth)
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+        raise click.exceptions.Exit(130) from None
+
+
+def _run(
+    config: SimulationConfig, speed: float, output: str | None, pty: bool, truth: str | None
+) -> None:
+    flights = fly(config)
+    if truth is not None:
+        with open(truth, "w", encoding="utf-8") as handle:
+            json.dump(truth_to_json(config, flights), handle, indent=1)
+    chunks = _paced(run_simulation(config, flights), speed)
+    if pty:
+        _to_pty(chunks)
+    elif output is not None:
+        with open(output, "wb") as handle:
+            _to_stream(chunks, handle)
+    else:
+        _to_stdout(chunks)
+
+
+def _to_stream(chunks: Iterator[bytes], handle: BinaryIO) -> None:
+    for data in chunks:
+        handle.write(data)
+        handle.flush()
+
+
+def _to_stdout(chunks: Iterator[bytes]) -> None:
+    stream = sys.stdout.buffer
+    try:
+        _to_stream(chunks, stream)
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, without a flush error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _to_pty(chunks: Iterator[bytes]) -> None:
+    port = _PtyWriter()
+    click.echo(f"Serial port: {port.path}", err=True)
+    try:
+        for data in chunks:
+            port.write(data)
+        click.echo("Flight finished.", err=True)
+    finally:
+        port.close()
