@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import sqlite3
 import subprocess
@@ -52,7 +51,6 @@ class Listen:
             [sys.executable, "-m", "groundstation", "--db", str(db), "listen", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        self.events: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -60,18 +58,14 @@ class Listen:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             self.stderr.append(line)
-            self.events.put(line.strip())
 
-    def wait_for(self, text: str, timeout: float = 10.0) -> float:
+    def wait_for(self, text: str, times: int = 1, timeout: float = 10.0) -> float:
+        """Wait until ``text`` has appeared on stderr ``times`` times; return how long it took."""
         start = time.monotonic()
-        while True:
-            left = timeout - (time.monotonic() - start)
-            assert left > 0, f"never saw {text!r}; stderr so far: {self.stderr}"
-            try:
-                if text in self.events.get(timeout=left):
-                    return time.monotonic() - start
-            except queue.Empty:
-                continue
+        while sum(text in line for line in list(self.stderr)) < times:
+            assert time.monotonic() - start < timeout, f"never saw {text!r}: {self.stderr}"
+            time.sleep(0.02)
+        return time.monotonic() - start
 
     def stop(self) -> tuple[int, str]:
         self.proc.send_signal(signal.SIGINT)
@@ -112,10 +106,10 @@ def test_listen_stores_every_line_through_unplug_and_replug(tmp_path: Path) -> N
         wait_rows(db, "SELECT count(*) FROM raw_lines", 90)
         for plug in range(3):
             radio.unplug()
-            listen.wait_for(f"{radio.link}: lost")
+            listen.wait_for(f"{radio.link}: lost", times=plug + 1)
             time.sleep(0.3)  # the radio stays away a moment
             radio.plug()
-            back = listen.wait_for(f"{radio.link}: open")
+            back = listen.wait_for(f"{radio.link}: open", times=plug + 2)
             assert back < 2.0, f"took {back:.1f} s to reconnect"
             chunk = lines[90 + plug * 30 : 120 + plug * 30]
             radio.send(chunk)
@@ -149,6 +143,8 @@ def test_listen_reads_several_ports_and_keeps_waiting_for_a_missing_one(tmp_path
     listen = Listen(db, str(a.link), str(b.link), str(missing))
     try:
         listen.wait_for(f"{missing}: retrying")
+        listen.wait_for(f"{a.link}: open")
+        listen.wait_for(f"{b.link}: open")
         a.send(track_lines(5, start=now_utc()))
         b.send(track_lines(7, start=now_utc()))
         wait_rows(db, "SELECT count(*) FROM fixes", 12)
@@ -190,3 +186,37 @@ def test_the_station_gps_port_gives_station_positions_not_a_tracker(tmp_path: Pa
         gps.unplug()
     assert count(db, "SELECT count(*) FROM fixes") == 0
     assert count(db, "SELECT count(*) FROM sources WHERE kind = 'station'") == 1
+
+
+def test_listen_on_the_emulators_virtual_port_fills_fixes_telemetry_and_link(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "live.db"
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "groundstation", "simulate", "--pty", "--trackers", "2",
+         "--speed", "60", "--seed", "9"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    listen = None
+    try:
+        assert emulator.stderr is not None
+        first = emulator.stderr.readline()
+        assert first.startswith("Serial port: /dev/pts/"), first
+        port = first.split(": ", 1)[1].strip()
+        listen = Listen(db, port)
+        listen.wait_for(f"{port}: open")
+        sql = (
+            "SELECT count(*) FROM trackers t"
+            " WHERE EXISTS (SELECT 1 FROM fixes WHERE tracker_id = t.id)"
+            " AND EXISTS (SELECT 1 FROM telemetry WHERE tracker_id = t.id)"
+            " AND EXISTS (SELECT 1 FROM link WHERE tracker_id = t.id AND rssi_dbm IS NOT NULL)"
+        )
+        wait_rows(db, sql, 2, timeout=30)
+    finally:
+        if listen is not None:
+            code, out = listen.stop()
+            assert code == 0 and out.startswith("Stopped: ")
+        emulator.send_signal(signal.SIGINT)
+        emulator.communicate(timeout=10)
+    names = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM trackers")}
+    assert {"EMU1", "EMU2"} <= names
