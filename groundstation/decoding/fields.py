@@ -72,10 +72,23 @@ def coordinate(value: str, hemi: str, is_lat: bool) -> float | None:
     return result
 
 
+_TIMES: dict[str, time] = {}
+
+
 def time_of_day(text: str) -> time | None:
     """``hhmmss`` with optional fraction; empty -> None."""
+    found = _TIMES.get(text)  # one epoch's sentences share their time string
+    if found is not None:
+        return found
     if not text:
         return None
+    if len(_TIMES) > 256:
+        _TIMES.clear()
+    _TIMES[text] = parsed = _parse_time(text)
+    return parsed
+
+
+def _parse_time(text: str) -> time:
     if len(text) < 6 or not text[:6].isdigit():
         raise FieldError(f"time is malformed: {text[:20]!r}")
     hh, mm, ss = int(text[0:2]), int(text[2:4]), int(text[4:6])

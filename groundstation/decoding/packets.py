@@ -44,6 +44,8 @@ class PacketAssembler:
         self._checkpoint: Checkpoint | None = None
 
     def feed(self, raw: RawLine) -> list[Decoded]:
+        if not self._protocol and not raw.data.startswith(b"$PHAB"):
+            return [self.decoder.decode(raw)]  # plain NMEA so far: nothing to hold
         data = raw.data if raw.framing_error is None else b""
         if data.startswith(b"$PHABT,"):
             out = self.flush()

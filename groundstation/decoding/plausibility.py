@@ -63,7 +63,9 @@ class Plausibility:
         reason = None
         if last is not None and abs(when - last.time) > MAX_TIME_JUMP:
             reason = "implausible time jump: over 6 h from the previous fix"
-        elif last is not None:
+        elif last is not None and not (
+            lat == last.lat and lon == last.lon and (alt is None or alt == last.alt)
+        ):
             dt = abs((when - last.time).total_seconds())
             dist = ground_distance_m(last.lat, last.lon, lat, lon)
             if alt is not None and last.alt is not None:

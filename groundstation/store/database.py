@@ -24,7 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from groundstation.models import Decoded, Fix, LinkQuality, StationFix, Telemetry
-from groundstation.store.schema import migrate
+from groundstation.store.schema import LINE_BITS, migrate
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def iso(dt: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a Z: sorts as text, reads as a time."""
     if dt.tzinfo is not None and dt.utcoffset():
         dt = dt.astimezone(UTC)
-    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
+    return dt.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def parse_iso(text: str) -> datetime:
@@ -93,6 +93,7 @@ class Store:
             if not readonly:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA cache_size=-32000")  # 32 MB: bulk inserts stay in memory
                 migrate(conn)
             conn.execute("PRAGMA foreign_keys=OFF")
         except sqlite3.Error as exc:
@@ -116,8 +117,9 @@ class Store:
             sid, complete = self.conn.execute(
                 "SELECT id, complete FROM sources WHERE key = ?", (key,)
             ).fetchone()
-            (last,) = self.conn.execute(
-                "SELECT max(line_no) FROM raw_lines WHERE source_id = ?", (sid,)
+            (last,) = self.conn.execute(  # a rowid range: no scan
+                "SELECT max(id) - ? FROM raw_lines WHERE id BETWEEN ? AND ?",
+                (sid << LINE_BITS, sid << LINE_BITS, ((sid + 1) << LINE_BITS) - 1),
             ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(describe_error(exc, self.path)) from exc
@@ -163,39 +165,43 @@ class Store:
         source_ids = self._source_ids
         tid = self.tracker_id
         raw_rows = []
+        last_received: datetime | None = None
+        received = ""
         fixes: dict[tuple[int, str], list[object]] = {}
         telemetry, links, station = [], [], []
         for d in batch:
             raw = d.raw
             sid = source_ids.get(raw.source) or self._source_id(raw.source)
             tracker = tid(d.tracker) if d.tracker is not None else None
-            received = iso(raw.received_at)
+            if raw.received_at is not last_received:  # one receive time for a whole chunk
+                last_received = raw.received_at
+                received = iso(last_received)
+            rid = (sid << LINE_BITS) | raw.line_no
             raw_rows.append(
-                (sid, raw.line_no, received, raw.data.decode("latin-1"), d.status, d.reason,
-                 d.sentence, tracker)
+                (rid, sid, raw.line_no, received, raw.data.decode("latin-1"), d.status,
+                 d.reason, d.sentence, tracker)
             )  # fmt: skip
             for rec in d.records:
                 if isinstance(rec, Fix):
-                    _merge_fix(fixes, tid(rec.tracker), rec, sid, raw.line_no)
+                    _merge_fix(fixes, tid(rec.tracker), rec, rid)
                 elif isinstance(rec, Telemetry):
                     telemetry.append((
                         tid(rec.tracker), iso(rec.time) if rec.time else None, rec.seq,
                         rec.battery_v, rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
-                        json.dumps(rec.extra, sort_keys=True) if rec.extra else None,
-                        sid, raw.line_no,
+                        json.dumps(rec.extra, sort_keys=True) if rec.extra else None, rid,
                     ))  # fmt: skip
                 elif isinstance(rec, LinkQuality):
                     links.append((
                         tid(rec.tracker), received, rec.seq, rec.rssi_dbm, rec.snr_db,
                         rec.freq_error_hz, None if rec.crc_ok is None else int(rec.crc_ok),
-                        rec.lost_before, sid, raw.line_no,
+                        rec.lost_before, rid,
                     ))  # fmt: skip
                 elif isinstance(rec, StationFix):
-                    station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, sid, raw.line_no))
+                    station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
         conn = self.conn
         conn.executemany(
-            "INSERT OR IGNORE INTO raw_lines (source_id, line_no, received_at, text, status,"
-            " reason, sentence, tracker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO raw_lines (id, source_id, line_no, received_at, text, status,"
+            " reason, sentence, tracker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             raw_rows,
         )
         if fixes:
@@ -204,20 +210,20 @@ class Store:
             conn.executemany(
                 "INSERT OR IGNORE INTO telemetry (tracker_id, time, seq, battery_v, temp_int_c,"
                 " temp_ext_c, pressure_hpa, extra, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                f" {_RAW_ID})",
+                " ?)",
                 telemetry,
             )
         if links:
             conn.executemany(
                 "INSERT OR IGNORE INTO link (tracker_id, received_at, seq, rssi_dbm, snr_db,"
-                f" freq_error_hz, crc_ok, lost_before, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                f" ?, {_RAW_ID})",
+                " freq_error_hz, crc_ok, lost_before, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?)",
                 links,
             )
         if station:
             conn.executemany(
                 "INSERT OR IGNORE INTO station_fixes (time, lat, lon, alt_m, raw_line_id)"
-                f" VALUES (?, ?, ?, ?, {_RAW_ID})",
+                " VALUES (?, ?, ?, ?, ?)",
                 station,
             )
 
@@ -225,23 +231,22 @@ class Store:
         return list(self.db.query(sql, tuple(params)))
 
 
-_RAW_ID = "(SELECT id FROM raw_lines WHERE source_id = ? AND line_no = ?)"
 _FIX_COLUMNS = ("alt_m", "speed_mps", "course_deg", "sats", "hdop", "quality")
 _UPSERT_FIX = (
     "INSERT INTO fixes (tracker_id, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop,"
-    f" quality, sentence, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_RAW_ID})"
+    " quality, sentence, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (tracker_id, time) DO UPDATE SET "
     + ", ".join(f"{c} = coalesce(fixes.{c}, excluded.{c})" for c in _FIX_COLUMNS)
 )
 
 
 def _merge_fix(
-    fixes: dict[tuple[int, str], list[object]], tracker_id: int, fix: Fix, sid: int, line_no: int
+    fixes: dict[tuple[int, str], list[object]], tracker_id: int, fix: Fix, raw_id: int
 ) -> None:
     key = (tracker_id, iso(fix.time))
     new: list[object] = [
         tracker_id, key[1], fix.lat, fix.lon, fix.alt_m, fix.speed_mps, fix.course_deg,
-        fix.sats, fix.hdop, fix.quality, fix.sentence, sid, line_no,
+        fix.sats, fix.hdop, fix.quality, fix.sentence, raw_id,
     ]  # fmt: skip
     old = fixes.get(key)
     if old is None:

@@ -24,7 +24,7 @@ CREATE TABLE trackers (
     name TEXT NOT NULL UNIQUE
 );
 CREATE TABLE raw_lines (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY,  -- source_id * 2^40 + line_no: one line of one source, once
     source_id INTEGER NOT NULL REFERENCES sources(id),
     line_no INTEGER NOT NULL,
     received_at TEXT NOT NULL,
@@ -32,8 +32,7 @@ CREATE TABLE raw_lines (
     status TEXT NOT NULL CHECK (status IN ('ok', 'rejected')),
     reason TEXT,
     sentence TEXT,
-    tracker_id INTEGER REFERENCES trackers(id),
-    UNIQUE (source_id, line_no)
+    tracker_id INTEGER REFERENCES trackers(id)
 );
 CREATE INDEX raw_lines_tracker_status ON raw_lines (tracker_id, status);
 CREATE TABLE fixes (
@@ -92,8 +91,57 @@ CREATE TABLE station_fixes (
 CREATE INDEX station_fixes_time ON station_fixes (time);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+CREATE TABLE flights (
+    id INTEGER PRIMARY KEY,
+    tracker_id INTEGER NOT NULL REFERENCES trackers(id),
+    key_time TEXT NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT NOT NULL,
+    launch_time TEXT,
+    launch_lat REAL,
+    launch_lon REAL,
+    launch_alt_m REAL,
+    burst_time TEXT,
+    burst_lat REAL,
+    burst_lon REAL,
+    burst_alt_m REAL,
+    max_altitude_m REAL NOT NULL,
+    landing_time TEXT,
+    landing_lat REAL,
+    landing_lon REAL,
+    landing_alt_m REAL,
+    last_time TEXT NOT NULL,
+    last_lat REAL NOT NULL,
+    last_lon REAL NOT NULL,
+    last_alt_m REAL,
+    status TEXT NOT NULL CHECK (status IN ('landed', 'signal lost', 'in flight')),
+    end_reason TEXT NOT NULL,
+    duration_s REAL NOT NULL,
+    ascent_rate_mps REAL,
+    descent_rate_mps REAL,
+    band_rates TEXT NOT NULL,
+    path_length_m REAL NOT NULL,
+    launch_to_landing_m REAL,
+    fix_count INTEGER NOT NULL,
+    rejected_count INTEGER NOT NULL,
+    packets_lost INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (tracker_id, key_time)
+);
+CREATE INDEX flights_key_time ON flights (key_time);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+LINE_BITS = 40
+"""raw_lines.id = source_id << LINE_BITS | line_no: the key that makes ingest idempotent is the
+row's own id, so no second index is needed, and a line's id is known before it is stored."""
+
+
+def raw_line_id(source_id: int, line_no: int) -> int:
+    return (source_id << LINE_BITS) | line_no
 
 
 class SchemaTooNew(Exception):
