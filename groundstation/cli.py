@@ -61,6 +61,18 @@ def main(ctx: click.Context, db_path: str, verbose: bool) -> None:
 
 
 # -- commands from other modules (one line each) --
+from groundstation.cli_export import export  # noqa: E402, I001 (issue 6)
+
+main.add_command(export)
+from groundstation.cli_live import demo, live  # noqa: E402 (issue 5)
+
+main.add_command(live)
+main.add_command(demo)
+from groundstation import cli_flights  # noqa: E402 (issue 4)
+
+main.add_command(cli_flights.flights)
+main.add_command(cli_flights.flight)
+main.add_command(cli_flights.predict)
 main.add_command(simulate)
 
 
@@ -88,6 +100,8 @@ def _pipeline(db: str, **writer_options: Any) -> Iterator[tuple[Pipeline, Store]
             raise click.ClickException(writer.error)
 
 
+_BULK: dict[str, Any] = {"max_delay": 1.0, "min_delay": 1.0, "max_batch": 50_000, "max_queue": 4}
+"""A bulk import commits big batches once a second; a few chunks in flight bound its memory."""
 _DATE_HELP = "The UTC day the log was recorded, for logs that never say it (GGA-only, UKHAS)."
 
 
@@ -113,7 +127,7 @@ def import_cmd(
             raise click.BadParameter(f"{p} is not a readable file", param_hint="FILES")
     total = sum(p.stat().st_size for p in paths if str(p) != "-")
     with (
-        _pipeline(obj["db"], max_delay=1.0, max_batch=50_000, max_queue=64) as (pipeline, store),
+        _pipeline(obj["db"], **_BULK) as (pipeline, store),
         Progress(
             "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
             TimeRemainingColumn(), console=_stderr_console(), transient=True,

@@ -1,13 +1,26 @@
 """The one writer: a thread that commits decoded lines in time-bounded batches.
 
 Producers (port readers, file importers) call :meth:`BatchWriter.put`; the writer thread takes
-everything queued, and commits it when the oldest item has waited ``max_delay`` seconds or
-``max_batch`` items are waiting. A live fix is therefore in the database within ~``max_delay``;
-a bulk import commits in large batches.
+everything queued and commits it as soon as nothing more is waiting (but not before the oldest
+item is ``min_delay`` old), and at the latest when it is ``max_delay`` old or ``max_batch``
+items are waiting. A live fix is therefore in the database within milliseconds when the writer
+keeps up, and never later than ~``max_delay``; a bulk import (``min_delay`` = ``max_delay``)
+commits in large batches.
 
 When a commit fails (disk full, database locked for longer than the busy timeout, read-only
-file) the batch is kept, ``error`` says why, and the writer retries every ``retry_interval``
-seconds: lines are held in memory, not dropped. ``close`` stops after a final commit.
+file), ``error`` says why and what happens depends on ``hold_on_error``:
+
+- ``True`` (live ports): the writer keeps the lines in memory, keeps taking new ones (a port
+  reader never waits for the disk), and retries every ``retry_interval`` seconds until a commit
+  succeeds; ``on_error`` hears the message once, and ``None`` when writing works again. At most
+  ``max_held`` lines are held (a day of a saturated 9600-baud link is about 1.2M lines); lines
+  beyond that are counted in ``dropped``. Lines still unstored when the writer is closed are
+  counted in ``lost``.
+- ``False`` (file imports, which can be run again): the first failed commit stops the writer;
+  :meth:`put` then raises :class:`StoreError` so the producer stops at once instead of filling
+  memory. The file's source is not marked complete, so importing it again continues.
+
+``close`` stops after a final commit.
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from groundstation.models import Decoded
-from groundstation.store.database import Store, describe_error
+from groundstation.store.database import Store, StoreError, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +47,34 @@ class BatchWriter:
         path: str | Path,
         *,
         max_delay: float = 0.1,
+        min_delay: float = 0.0,
         max_batch: int = 20_000,
         max_queue: int = 0,
         retry_interval: float = 1.0,
+        hold_on_error: bool = True,
+        max_held: int = 1_000_000,
         on_commit: Callable[[int], None] | None = None,
         on_error: Callable[[str | None], None] | None = None,
     ) -> None:
         self.path = str(path)
         self.max_delay = max_delay
+        self.min_delay = min_delay
         self.max_batch = max_batch
         self.retry_interval = retry_interval
+        self.hold_on_error = hold_on_error
+        self.max_held = max_held
         self._queue: queue.Queue[object] = queue.Queue(max_queue)
         self._on_commit = on_commit
         self._on_error = on_error
         self.error: str | None = None
         self.committed = 0
         self.pending = 0
+        self.dropped = 0
+        """Lines not held because ``max_held`` lines were already waiting for the database."""
+        self.lost = 0
+        """Lines that were never stored: held at close, dropped, or discarded after a failure."""
+        self.failed = False
+        """``hold_on_error`` is off and a commit failed: the writer takes nothing more."""
         self._store: Store | None = None
         self._thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
         self._started = False
@@ -65,6 +90,8 @@ class BatchWriter:
         return self
 
     def put(self, items: Sequence[Decoded]) -> None:
+        if self.failed:
+            raise StoreError(self.error or f"cannot write to the database {self.path}")
         if items:
             self._queue.put(items)
 
@@ -113,25 +140,32 @@ class BatchWriter:
             elif item is not None:
                 if not batch:
                     oldest = time.monotonic()
-                batch.extend(item)  # type: ignore[arg-type]
-                self.pending = len(batch)
+                self._take(batch, item)  # type: ignore[arg-type]
                 if len(batch) < self.max_batch and not q.empty():
                     continue  # take what is already queued before committing
+            age = time.monotonic() - oldest
             due = batch and (
                 stopping
                 or waiters
                 or len(batch) >= self.max_batch
-                or time.monotonic() - oldest >= self.max_delay
+                or age >= self.max_delay
+                or (age >= self.min_delay and q.empty())  # idle: commit now (group commit)
             )
             if due:
                 if self._commit(batch):
                     batch = []
                     self.pending = 0
-                elif stopping:
-                    log.error("giving up: %d lines could not be stored", len(batch))
+                elif stopping or not self.hold_on_error:
+                    self._give_up(batch)
+                    batch = []
+                    if not stopping:  # producers may still put: take and count until close
+                        for w in waiters:
+                            w.set()
+                        waiters.clear()
+                        self._discard(q)
                     break
                 else:
-                    time.sleep(self.retry_interval)
+                    stopping = self._hold(batch, waiters)
                     continue
             if not batch:
                 for w in waiters:
@@ -143,6 +177,52 @@ class BatchWriter:
             w.set()
         self._store.close()
 
+    def _hold(self, batch: list[Decoded], waiters: list[threading.Event]) -> bool:
+        """After a failed commit: keep taking lines for ``retry_interval``, up to ``max_held``.
+
+        Returns True if the writer was asked to stop meanwhile."""
+        deadline = time.monotonic() + self.retry_interval
+        stopping = False
+        while (left := deadline - time.monotonic()) > 0 and not stopping:
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if item is _STOP:
+                stopping = True
+            elif isinstance(item, threading.Event):
+                waiters.append(item)
+            else:
+                self._take(batch, item)  # type: ignore[arg-type]
+        return stopping
+
+    def _take(self, batch: list[Decoded], items: Sequence[Decoded]) -> None:
+        """Add lines to the batch; while the database fails, hold at most ``max_held``."""
+        if self.error is not None and len(batch) + len(items) > self.max_held:
+            room = max(0, self.max_held - len(batch))
+            if not self.dropped:
+                log.error("%d lines are waiting for the database: dropping new lines", len(batch))
+            self.dropped += len(items) - room
+            self.lost += len(items) - room
+            items = items[:room]
+        batch.extend(items)
+        self.pending = len(batch)
+
+    def _give_up(self, batch: list[Decoded]) -> None:
+        self.lost += len(batch)
+        self.pending = 0
+        self.failed = not self.hold_on_error
+        level = logging.INFO if self._on_error or not self.hold_on_error else logging.ERROR
+        log.log(level, "giving up: %d lines could not be stored", len(batch))
+
+    def _discard(self, q: queue.Queue[object]) -> None:
+        """After giving up: count and drop what producers still put, until :meth:`close`."""
+        while (item := q.get()) is not _STOP:
+            if isinstance(item, threading.Event):
+                item.set()
+            else:
+                self.lost += len(item)  # type: ignore[arg-type]
+
     def _commit(self, batch: list[Decoded]) -> bool:
         assert self._store is not None
         try:
@@ -150,10 +230,17 @@ class BatchWriter:
         except sqlite3.Error as exc:
             message = describe_error(exc, self.path)
             if message != self.error:
-                log.warning("%s (holding %d lines, retrying)", message, len(batch))
-            self.error = message
-            if self._on_error:
-                self._on_error(message)
+                # The caller reports it when it asked to hear (on_error) or will see it raised.
+                quiet = self._on_error is not None or not self.hold_on_error
+                log.log(
+                    logging.INFO if quiet else logging.WARNING,
+                    "%s (%d lines not stored yet)",
+                    message,
+                    len(batch),
+                )
+                self.error = message
+                if self._on_error:
+                    self._on_error(message)
             return False
         self.committed += len(batch)
         if self.error is not None:

@@ -54,3 +54,10 @@ def test_verify_rejects_wrong_and_lower_case_checksums() -> None:
 def test_nmea_sentence_refuses_reserved_characters() -> None:
     with pytest.raises(ProtocolError):
         nmea_sentence("PHABT,a*b")
+
+
+@given(st.binary(max_size=300), st.integers(0, 0xFFFF))
+def test_the_fast_crc_agrees_with_the_table_driven_reference(data: bytes, init: int) -> None:
+    from firmware_protocol.checksums import crc16_ccitt_reference
+
+    assert crc16_ccitt(data, init) == crc16_ccitt_reference(data, init)
