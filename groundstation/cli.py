@@ -86,18 +86,29 @@ def _errors() -> Iterator[None]:
 
 
 @contextmanager
-def _pipeline(db: str, **writer_options: Any) -> Iterator[tuple[Pipeline, Store]]:
+def _pipeline(
+    db: str, *, resumable: bool = False, **writer_options: Any
+) -> Iterator[tuple[Pipeline, Store]]:
+    """The store and its writer; a write failure ends as one sentence saying what was lost.
+
+    ``resumable``: the input can be read again (a file import), so the writer stops at the
+    first failure and the message says to run the command again."""
     with _errors():
         store = open_store(db)
-        writer = BatchWriter(db, **writer_options).start()
+        writer = BatchWriter(db, hold_on_error=not resumable, **writer_options).start()
     pipeline = Pipeline(writer)
     try:
         yield pipeline, store
     finally:
         writer.close()
         store.close()
-        if writer.error:
-            raise click.ClickException(writer.error)
+        if writer.error or writer.lost:
+            problem = writer.error or f"the database {db} failed for a while"
+            if resumable:
+                problem += "; the import stopped: run it again to continue where it stopped"
+            elif writer.lost:
+                problem += f"; {writer.lost} lines received could not be stored"
+            raise click.ClickException(problem)
 
 
 _BULK: dict[str, Any] = {"max_delay": 1.0, "min_delay": 1.0, "max_batch": 50_000, "max_queue": 4}
@@ -127,7 +138,7 @@ def import_cmd(
             raise click.BadParameter(f"{p} is not a readable file", param_hint="FILES")
     total = sum(p.stat().st_size for p in paths if str(p) != "-")
     with (
-        _pipeline(obj["db"], **_BULK) as (pipeline, store),
+        _pipeline(obj["db"], resumable=True, **_BULK) as (pipeline, store),
         Progress(
             "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
             TimeRemainingColumn(), console=_stderr_console(), transient=True,
@@ -209,7 +220,15 @@ def listen(
         detail = f": {event.detail}" if event.detail else ""
         click.echo(f"{_safe(event.name)}: {event.state}{detail}", err=True)
 
-    with _pipeline(obj["db"]) as (pipeline, store), _errors():
+    def report_db(error: str | None) -> None:
+        if error is None:
+            click.echo("database: writing again; the lines held meanwhile are stored", err=True)
+        else:
+            click.echo(
+                f"database: {error}; holding the lines received until it can write", err=True
+            )
+
+    with _pipeline(obj["db"], on_error=report_db) as (pipeline, store), _errors():
         pipeline.subscribe_events(report)
         listener = Listener(
             pipeline, store, ports, baud=baud, tracker=tracker, station_ports=station_ports

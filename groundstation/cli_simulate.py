@@ -6,16 +6,11 @@ on the main CLI group without pulling in the rest of the ground station.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
 import os
-import select
 import sys
-import termios
-import time
-import tty
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -31,10 +26,9 @@ from firmware_protocol.emulator import (
 from firmware_protocol.emulator import (
     simulate as run_simulation,
 )
+from firmware_protocol.emulator.output import PtyWriter, paced
 
 logger = logging.getLogger(__name__)
-
-PTY_WRITE_WAIT_S = 0.5
 
 
 def _parse_launch(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, ...]:
@@ -62,52 +56,6 @@ def _parse_start(
     if start.tzinfo is None:
         start = start.replace(tzinfo=dt.UTC)
     return start.astimezone(dt.UTC)
-
-
-class _PtyWriter:
-    """The master side of a pseudo-terminal; the slave stays open so writes never fail.
-
-    Writes are non-blocking. When nobody reads and the terminal's buffer is full, the unread
-    (stale) bytes are discarded so a reader that attaches later gets current data.
-    """
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)  # bytes pass untouched: no echo, no CR/LF translation
-        os.set_blocking(self.master, False)
-        self.path = os.ttyname(self.slave)
-
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            _, writable, _ = select.select([], [self.master], [], PTY_WRITE_WAIT_S)
-            if not writable:
-                termios.tcflush(self.slave, termios.TCIFLUSH)
-            try:
-                written = os.write(self.master, view)
-            except BlockingIOError:
-                termios.tcflush(self.slave, termios.TCIFLUSH)
-                continue
-            except OSError as exc:  # the terminal is gone: nothing more can be delivered
-                logger.warning("pty write failed: %s", exc)
-                return
-            view = view[written:]
-
-    def close(self) -> None:
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-def _paced(chunks: Iterator[tuple[float, bytes]], speed: float) -> Iterator[bytes]:
-    """Release each chunk at its emulated time divided by ``speed`` (0: no waiting)."""
-    started = time.monotonic()
-    for emulated, data in chunks:
-        if speed > 0:
-            delay = started + emulated / speed - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        yield data
 
 
 @click.command("simulate")
@@ -248,7 +196,7 @@ def _run(
     if truth is not None:
         with open(truth, "w", encoding="utf-8") as handle:
             json.dump(truth_to_json(config, flights), handle, indent=1)
-    chunks = _paced(run_simulation(config, flights), speed)
+    chunks = paced(run_simulation(config, flights), speed)
     if pty:
         _to_pty(chunks)
     elif output is not None:
@@ -276,7 +224,7 @@ def _to_stdout(chunks: Iterator[bytes]) -> None:
 
 
 def _to_pty(chunks: Iterator[bytes]) -> None:
-    port = _PtyWriter()
+    port = PtyWriter()
     click.echo(f"Serial port: {port.path}", err=True)
     try:
         for data in chunks:
