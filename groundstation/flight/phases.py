@@ -15,8 +15,9 @@ behind :func:`groundstation.flight.flights.split_flights`. The rules, with their
   the last fix within ``burst_tolerance_m`` of that highest point, so a float that ends in a
   descent bursts where the float ends. A climb of ``burst_drop_m`` after a "burst" undoes it.
 - **Landing**: during descent (or within ``min_climb_m`` of launch altitude), ``land_window_s`` of
-  fixes whose altitudes spread less than ``land_max_spread_m`` with a near-zero slope. The landing
-  is the first fix of that window at the settled altitude.
+  fixes whose altitudes spread less than ``land_max_spread_m`` with a near-zero slope (at least
+  half of that window, or a quarter where the track ends). The landing is the first fix of that
+  window at the settled altitude.
 - **Gaps**: a gap of up to ``split_gap_s`` never ends a flight. After a longer gap the flight
   goes on only if the tracker is still high (``resume_height_m`` above launch); otherwise it
   ended where the signal was lost.
@@ -233,7 +234,10 @@ def _drop_end(series: Series, k: int, s: FlightSettings) -> int | None:
 
 def _landing_at(series: Series, k: int, s: FlightSettings) -> tuple[int, int] | None:
     hi = series.last_within(k, s.land_window_s)
-    if hi - k + 1 < 3 or series.ts[hi] - series.ts[k] < s.land_window_s / 2:
+    # Where the data ends (trackers are often heard for only a short while after landing, or
+    # just landed in a live view) a shorter level stretch will do.
+    need_s = s.land_window_s / (4 if hi == len(series) - 1 else 2)
+    if hi - k + 1 < 3 or series.ts[hi] - series.ts[k] < need_s:
         return None
     window = series.alts[k : hi + 1]
     if max(window) - min(window) > s.land_max_spread_m:

@@ -264,7 +264,15 @@ def naive_prediction(
     """
     s = settings or PredictionSettings()
     flight = _current_flight(fixes, at_time, s)
-    plan = None if flight is None else _plan(flight, kind, s)
+    return None if flight is None else naive_flight_prediction(flight, kind, s)
+
+
+def naive_flight_prediction(
+    flight: Flight, kind: PredictionKind | None = None, settings: PredictionSettings | None = None
+) -> Prediction | None:
+    """:func:`naive_prediction` for a flight already split from its fixes."""
+    s = settings or PredictionSettings()
+    plan = _plan(flight, kind, s)
     if plan is None:
         return None
     still, burst = fly(
@@ -287,3 +295,39 @@ def naive_prediction(
         return TrackPoint(p.time, lat, lon, p.alt_m)
 
     return _prediction(plan, [drifted(p) for p in still], None if burst is None else drifted(burst))
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Everything predicted from one moment of a flight.
+
+    ``flight`` is the flight as it looked with the data up to that moment; ``prediction`` the
+    landing predicted for its phase, ``naive`` the baseline's, and ``abort`` where it would land
+    if it burst now (``None`` once it is descending).
+    """
+
+    flight: Flight
+    prediction: Prediction
+    naive: Prediction | None
+    abort: Prediction | None
+
+
+def forecast(
+    fixes: Iterable[Fix],
+    at_time: datetime | None = None,
+    settings: PredictionSettings | None = None,
+) -> Forecast | None:
+    """Predict, the naive baseline and an abort from one tracker's fixes up to ``at_time``.
+
+    The fixes are split into flights once. ``None`` when the latest flight is not in the air
+    at that time (not launched yet, or landed).
+    """
+    s = settings or PredictionSettings()
+    flight = _current_flight(fixes, at_time, s)
+    if flight is None:
+        return None
+    prediction = predict_flight(flight, None, s)
+    if prediction is None:
+        return None
+    abort = predict_flight(flight, "abort", s) if prediction.kind == "ascent" else None
+    return Forecast(flight, prediction, naive_flight_prediction(flight, None, s), abort)
