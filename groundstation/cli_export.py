@@ -1,0 +1,260 @@
+"""``groundstation export``: flight maps (HTML) and GPX, KML, GeoJSON and CSV files.
+
+Thin commands over :mod:`groundstation.export`. Flights are named as in ``groundstation
+flights``; the output file name defaults to one made from the tracker and flight id, with
+anything that is not a letter, digit, ``-``, ``_`` or ``.`` replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from groundstation.config import ConfigError, StationPosition, load_config, resolve_station
+from groundstation.export import (
+    ExportError,
+    FlightExport,
+    Station,
+    build_map,
+    load_exports,
+    safe_filename,
+    to_csv,
+    to_geojson,
+    to_gpx,
+    to_kml,
+)
+from groundstation.store.database import Store, StoreError, describe_error
+from groundstation.store.schema import SchemaTooNew
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ID_METAVAR = "ID"
+
+
+@click.group("export")
+def export() -> None:
+    """Export flights: a shareable HTML map, or GPX, KML, GeoJSON and CSV files.
+
+    ID is a flight id (see 'groundstation flights'), 'latest', or a tracker name (its latest
+    flight).
+
+    Example: groundstation export map latest --offline
+    """
+
+
+def _output_option(command: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        help="File to write ('-' for standard output); default: made from the flight.",
+    )(command)
+
+
+def _station_options(command: F) -> F:
+    command = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False),
+        help="TOML configuration file with a [station] position.",
+    )(command)
+    return click.option(
+        "--station",
+        metavar="LAT,LON[,ALT]",
+        help="The station's position (degrees, metres); default: its GPS or the config file.",
+    )(command)
+
+
+@contextmanager
+def _store(db: str) -> Iterator[Store]:
+    if not Path(db).exists():
+        raise click.ClickException(f"no database at {db}: import or listen first")
+    try:
+        store = Store(db)
+    except (StoreError, SchemaTooNew) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield store
+    except sqlite3.Error as exc:
+        raise click.ClickException(describe_error(exc, db)) from None
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _load(obj: dict[str, Any], idents: tuple[str, ...], predictions: bool) -> list[FlightExport]:
+    with _store(obj["db"]) as store:
+        return load_exports(store, idents, with_predictions=predictions)
+
+
+def _station(
+    obj: dict[str, Any], value: str | None, config_path: str | None, exports: list[FlightExport]
+) -> Station | None:
+    try:
+        config = load_config(config_path)
+        with _store(obj["db"]) as store:
+            at = max(e.flight.end_time for e in exports)
+            where: StationPosition | None = resolve_station(store, value, config, at)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--station") from None
+    if where is None:
+        return None
+    return Station(where.lat, where.lon, where.alt_m, where.time)
+
+
+def _default_name(exports: list[FlightExport], suffix: str) -> str:
+    trackers = list(dict.fromkeys(e.tracker for e in exports))
+    ids = "-".join(e.flight_id for e in exports)
+    stem = f"{'-'.join(trackers[:3])}-flight-{ids}"
+    return safe_filename(stem, suffix)
+
+
+def _write(output: str | None, default: str, data: bytes) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(output if output is not None else default)
+    try:
+        # Write next to the target, then rename: a reader never sees half a file.
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as tmp:
+            tmp.write(data)
+        os.chmod(tmp.name, 0o666 & ~_umask())
+        os.replace(tmp.name, path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"cannot write {path}: {reason.lower()}") from None
+    click.echo(f"Wrote {path} ({_size(len(data))})", err=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.2f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1000))} kB"
+
+
+@export.command("map")
+@click.argument("idents", nargs=-1, required=True, metavar="ID [ID...]")
+@_output_option
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Put Leaflet inside the file: the map draws with no network (tiles need one).",
+)
+@_station_options
+@click.option("--title", help="The page's title (default: made from the flights).")
+@click.option("--no-predictions", is_flag=True, help="Leave out the landing predictions (faster).")
+@click.pass_obj
+def map_cmd(
+    obj: dict[str, Any],
+    idents: tuple[str, ...],
+    output: str | None,
+    offline: bool,
+    station: str | None,
+    config_path: str | None,
+    title: str | None,
+    no_predictions: bool,
+) -> None:
+    """Write an HTML map of one or more flights.
+
+    The track coloured by altitude, launch, burst and landing (or where the signal was lost),
+    the landing predictions made during the flight, the station, and an altitude profile.
+    Several flights share one map, each a layer.
+
+    Example: groundstation export map 3 4 -o both-balloons.html --offline
+    """
+    exports = _load(obj, idents, predictions=not no_predictions)
+    where = _station(obj, station, config_path, exports)
+    try:
+        page = build_map(exports, station=where, offline=offline, title=title)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    _write(output, _default_name(exports, ".html"), page.encode("utf-8"))
+
+
+def _one(obj: dict[str, Any], ident: str, predictions: bool = False) -> FlightExport:
+    return _load(obj, (ident,), predictions)[0]
+
+
+@export.command("gpx")
+@click.argument("ident", metavar=ID_METAVAR)
+@_output_option
+@click.pass_obj
+def gpx_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
+    """Write a flight as GPX 1.1: every fix with time and elevation, and its events.
+
+    ID is a flight id, 'latest', or a tracker name (its latest flight).
+
+    Example: groundstation export gpx latest -o flight.gpx
+    """
+    flight = _one(obj, ident)
+    _write(output, _default_name([flight], ".gpx"), to_gpx(flight))
+
+
+@export.command("kml")
+@click.argument("ident", metavar=ID_METAVAR)
+@_output_option
+@click.pass_obj
+def kml_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
+    """Write a flight as KML for Google Earth: the track extruded at its real altitude.
+
+    ID is a flight id, 'latest', or a tracker name (its latest flight).
+
+    Example: groundstation export kml latest -o flight.kml
+    """
+    flight = _one(obj, ident, predictions=True)
+    _write(output, _default_name([flight], ".kml"), to_kml(flight))
+
+
+@export.command("geojson")
+@click.argument("ident", metavar=ID_METAVAR)
+@_output_option
+@_station_options
+@click.pass_obj
+def geojson_cmd(
+    obj: dict[str, Any],
+    ident: str,
+    output: str | None,
+    station: str | None,
+    config_path: str | None,
+) -> None:
+    """Write a flight as a GeoJSON FeatureCollection: track, events, predictions, station.
+
+    ID is a flight id, 'latest', or a tracker name (its latest flight).
+
+    Example: groundstation export geojson latest -o flight.geojson
+    """
+    flight = _one(obj, ident, predictions=True)
+    where = _station(obj, station, config_path, [flight])
+    text = to_geojson(flight, where)
+    _write(output, _default_name([flight], ".geojson"), text.encode("utf-8"))
+
+
+@export.command("csv")
+@click.argument("ident", metavar=ID_METAVAR)
+@_output_option
+@click.pass_obj
+def csv_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
+    """Write a flight's fixes as CSV, each with the telemetry nearest in time.
+
+    ID is a flight id, 'latest', or a tracker name (its latest flight).
+
+    Example: groundstation export csv latest -o flight.csv
+    """
+    flight = _one(obj, ident)
+    _write(output, _default_name([flight], ".csv"), to_csv(flight).encode("utf-8"))
