@@ -20,10 +20,14 @@ from typing import Any
 
 import click
 
+from groundstation.cli_export import export
+from groundstation.cli_flights import flight, flights, predict
+from groundstation.cli_live import demo, live
 from groundstation.cli_simulate import simulate  # noqa: E402 (issue 3)
 from groundstation.ingest import Listener, import_file, open_store, replay_file
 from groundstation.models import SourceEvent
 from groundstation.pipeline import Pipeline
+from groundstation.printable import printable as _safe
 from groundstation.sources.files import SourceError
 from groundstation.sources.serial_port import list_serial_ports
 from groundstation.store.database import Store, StoreError
@@ -60,20 +64,9 @@ def main(ctx: click.Context, db_path: str, verbose: bool) -> None:
     ctx.obj = {"db": db_path}
 
 
-# -- commands from other modules (one line each) --
-from groundstation.cli_export import export  # noqa: E402, I001 (issue 6)
-
-main.add_command(export)
-from groundstation.cli_live import demo, live  # noqa: E402 (issue 5)
-
-main.add_command(live)
-main.add_command(demo)
-from groundstation import cli_flights  # noqa: E402 (issue 4)
-
-main.add_command(cli_flights.flights)
-main.add_command(cli_flights.flight)
-main.add_command(cli_flights.predict)
-main.add_command(simulate)
+# -- commands from other modules --
+for _command in (simulate, live, demo, flights, flight, predict, export):
+    main.add_command(_command)
 
 
 @contextmanager
@@ -130,6 +123,7 @@ def import_cmd(
 
     Example: groundstation import sample_logs/*.log
     """
+    from rich.markup import escape
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     paths = [Path(f) for f in files]
@@ -148,7 +142,7 @@ def import_cmd(
         task = bar.add_task("importing", total=total or None)
         results = []
         for p in paths:
-            bar.update(task, description=f"importing {_safe(_name(p))}")
+            bar.update(task, description=f"importing {escape(_safe(_name(p)))}")  # no markup
             results.append(
                 import_file(
                     pipeline,
@@ -348,14 +342,6 @@ def _stderr_console() -> Any:
 
 def _name(p: Path) -> str:
     return "stdin" if str(p) == "-" else p.name
-
-
-_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {127: "\\x7f"}
-
-
-def _safe(text: str) -> str:
-    """Telemetry is untrusted: control characters (terminal escapes) print as visible codes."""
-    return text.translate(_CONTROL)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -40,6 +40,7 @@ from groundstation.flight import (
     look_angles,
     sea_level_descent_rate,
 )
+from groundstation.printable import printable as _safe
 from groundstation.store.database import Store, StoreError, describe_error, iso
 from groundstation.store.flights import StoredFlight, load_fixes, refresh_flights, select_flight
 from groundstation.store.schema import SchemaTooNew
@@ -47,13 +48,6 @@ from groundstation.store.schema import SchemaTooNew
 F = TypeVar("F", bound=Callable[..., Any])
 
 ID_HELP = "a flight id, 'latest', or a tracker name (its latest flight)"
-
-
-def _safe(text: str) -> str:
-    """Telemetry is untrusted: shown with control characters escaped (``cli._safe``)."""
-    from groundstation.cli import _safe as escape  # here: groundstation.cli imports this module
-
-    return escape(text)
 
 
 # -- options -----------------------------------------------------------------------------------

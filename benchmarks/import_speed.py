@@ -1,0 +1,86 @@
+"""Import throughput and memory, against a bare pynmea2 loop and gpsbabel on the same file.
+
+    python benchmarks/import_speed.py [--lines 1000000] [--memory-lines 1000000 4000000]
+
+Figures are ratios against baselines run in the same command on the same input, so they hold on
+a noisy machine: the import rate over the rate of `pynmea2.parse(line, check=True)` alone, and
+gpsbabel's time (`gpsbabel -i nmea -f FILE -o gpx -F OUT`, where installed) over ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Row, flight_log, groundstation, measured, print_table  # noqa: E402
+
+
+def bare_parse_seconds(path: Path) -> float:
+    import pynmea2
+
+    import firmware_protocol  # noqa: F401  (registers our $PHAB sentences with pynmea2)
+
+    lines = path.read_bytes().decode("ascii", "replace").splitlines()
+    start = time.perf_counter()
+    for line in lines:
+        with contextlib.suppress(pynmea2.ParseError):
+            pynmea2.parse(line, check=True)
+    return time.perf_counter() - start
+
+
+def throughput(lines: int) -> list[Row]:
+    log = flight_log(lines)
+    bare = bare_parse_seconds(log)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, _ = groundstation("--db", f"{tmp}/bench.db", "import", str(log))
+        rows = [
+            Row("import", f"{lines:,} lines", f"{lines / ours:,.0f} lines/s",
+                f"pynmea2.parse {lines / bare:,.0f} lines/s", f"{bare / ours:.2f}x", ">= 0.6x",
+                bare / ours >= 0.6),
+        ]  # fmt: skip
+        if shutil.which("gpsbabel"):
+            babel, _ = measured("gpsbabel", "-i", "nmea", "-f", str(log), "-o", "gpx", "-F",
+                                f"{tmp}/out.gpx")  # fmt: skip
+            rows.append(
+                Row("import", "vs gpsbabel", f"{ours:.1f} s", f"gpsbabel {babel:.1f} s",
+                    f"{babel / ours:.2f}x faster", ">= 2x", babel / ours >= 2)
+            )  # fmt: skip
+        else:
+            rows.append(Row("import", "vs gpsbabel", "-", "gpsbabel not installed", "-", ">= 2x",
+                            None))  # fmt: skip
+    return rows
+
+
+def memory(sizes: list[int]) -> list[Row]:
+    peaks = {}
+    for n in sizes:
+        log = flight_log(n)
+        with tempfile.TemporaryDirectory() as tmp:
+            _, peaks[n] = groundstation("--db", f"{tmp}/bench.db", "import", str(log))
+    small, large = sizes[0], sizes[-1]
+    growth = peaks[large] / peaks[small]
+    rows = [Row("memory", f"peak RSS, {n:,} lines", f"{peaks[n] / 1024:.0f} MB", "", "", "< 150 MB",
+                peaks[n] < 150 * 1024) for n in sizes]  # fmt: skip
+    rows.append(Row("memory", f"{large:,} vs {small:,} lines", f"{peaks[large] / 1024:.0f} MB",
+                    f"{peaks[small] / 1024:.0f} MB", f"{growth:.2f}x", "flat (<= 1.10x)",
+                    growth <= 1.10))  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--memory-lines", type=int, nargs="+", default=[1_000_000, 4_000_000])
+    args = parser.parse_args()
+    rows = throughput(args.lines) + memory(args.memory_lines)
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
