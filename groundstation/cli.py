@@ -193,6 +193,10 @@ def replay(
     "--station-port", "station_ports", multiple=True, metavar="PORT",
     help="A port with the ground station's own GPS (repeatable): its fixes are the station's.",
 )  # fmt: skip
+@click.option(
+    "--no-clock-check", is_flag=True,
+    help="Accept fix times far from this computer's clock (a sped-up emulator, a piped log).",
+)  # fmt: skip
 @click.pass_obj
 def listen(
     obj: dict[str, Any],
@@ -200,6 +204,7 @@ def listen(
     baud: int,
     tracker: str | None,
     station_ports: tuple[str, ...],
+    no_clock_check: bool,
 ) -> None:
     """Read serial ports until Ctrl-C, storing every line.
 
@@ -225,8 +230,9 @@ def listen(
     with _pipeline(obj["db"], on_error=report_db) as (pipeline, store), _errors():
         pipeline.subscribe_events(report)
         listener = Listener(
-            pipeline, store, ports, baud=baud, tracker=tracker, station_ports=station_ports
-        ).start()
+            pipeline, store, ports, baud=baud, tracker=tracker, station_ports=station_ports,
+            live_clock=not no_clock_check,
+        ).start()  # fmt: skip
         names = ", ".join(map(_safe, [*ports, *station_ports]))
         click.echo(f"Listening on {names}; Ctrl-C stops.", err=True)
         with _interrupts(stop):

@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("GROUNDSTATION_CORPUS", REPO.parent / "shared" / "corpus"))
-SAMPLE_LOGS = REPO / "sample_logs"
+from paths import CORPUS
 
 
 @pytest.fixture

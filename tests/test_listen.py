@@ -220,3 +220,25 @@ def test_listen_on_the_emulators_virtual_port_fills_fixes_telemetry_and_link(
         emulator.communicate(timeout=10)
     names = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM trackers")}
     assert {"EMU1", "EMU2"} <= names
+
+
+def test_fix_times_far_from_the_clock_are_rejected_unless_told_otherwise(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    ahead = now_utc() + timedelta(hours=2)  # what a sped-up emulator sends after a while
+    for flag, fixes in (((), 0), (("--no-clock-check",), 3)):
+        db = tmp_path / f"live{len(flag)}.db"
+        radio = Radio(tmp_path / f"radio{len(flag)}")
+        listen = Listen(db, str(radio.link), *flag)
+        try:
+            listen.wait_for("open")
+            radio.send(track_lines(3, start=ahead))
+            wait_rows(db, "SELECT count(*) FROM raw_lines", 9)
+        finally:
+            listen.stop()
+            radio.unplug()
+        assert count(db, "SELECT count(*) FROM fixes") == fixes
+        if not fixes:
+            reasons = count(db, "SELECT count(*) FROM raw_lines WHERE reason ="
+                                " 'fix time far from receive time'")  # fmt: skip
+            assert reasons == 6  # GGA and RMC of three epochs

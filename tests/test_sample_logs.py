@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE_LOGS
+from paths import SAMPLE_LOGS
 
 from groundstation.cli import main
 

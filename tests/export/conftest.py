@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from export_kit import emulated
+from export_kit import HOSTILE, emulated
 
 from firmware_protocol.emulator import SimulationConfig
 from groundstation.export import FlightExport, flight_exports
-
-MARK = "document.body.setAttribute('data-pwned','1')"
-# Strings a hostile transmitter could send as a callsign or telemetry text.
-HOSTILE = (
-    f'<img src=x onerror="{MARK}">',
-    f"</script><script>{MARK}</script>",
-    f'"\'><svg onload="{MARK}">',
-    f"${{{MARK}}}`);{MARK};(`\u2028<!--",
-)
 
 
 @pytest.fixture(scope="session")

@@ -99,3 +99,13 @@ def chromium(page: Path, *, screenshot: Path | None = None, budget_ms: int = 400
         )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+MARK = "document.body.setAttribute('data-pwned','1')"
+# Strings a hostile transmitter could send as a callsign or telemetry text.
+HOSTILE = (
+    f'<img src=x onerror="{MARK}">',
+    f"</script><script>{MARK}</script>",
+    f'"\'><svg onload="{MARK}">',
+    f"${{{MARK}}}`);{MARK};(`\u2028<!--",
+)

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import gpxpy
 import pytest
-from conftest import HOSTILE
+from export_kit import HOSTILE
 
 from groundstation.export import FlightExport, Station, to_csv, to_geojson, to_gpx, to_kml
 from groundstation.export.safe import csv_text, safe_filename

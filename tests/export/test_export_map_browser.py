@@ -6,8 +6,7 @@ import html
 import re
 from pathlib import Path
 
-from conftest import HOSTILE
-from export_kit import chromium, drawn_tracks
+from export_kit import HOSTILE, chromium, drawn_tracks
 
 from groundstation.export import FlightExport, Station, build_map
 
