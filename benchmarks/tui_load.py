@@ -123,6 +123,7 @@ def baseline(folder: Path, seconds: float, trackers: int, rate: float) -> Run:
 async def with_app(folder: Path, seconds: float, trackers: int, rate: float) -> Run:
     from groundstation.tui.app import LiveApp
     from groundstation.tui.settings import LiveSettings, Station
+    from groundstation.tui.widgets.tracker_table import TrackerTable
 
     run = Run("live view (200x50)")
     pipeline, close = make_pipeline(folder, "app")
@@ -144,7 +145,7 @@ async def with_app(folder: Path, seconds: float, trackers: int, rate: float) -> 
             await pilot.pause(0.5)  # the last drain
             run.wall = time.perf_counter() - wall0
             run.cpu = time.process_time() - cpu0
-            shown = len(app.main.query_one("#trackers").rows)  # type: ignore[attr-defined]
+            shown = len(app.main.query_one(TrackerTable).names)
             if shown != trackers:
                 raise SystemExit(f"the table shows {shown} trackers, not {trackers}")
             await pilot.press("q")

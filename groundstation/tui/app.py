@@ -1,13 +1,15 @@
 """The live view app: drains the inbox a few times a second and keeps the screen current.
 
-Data flow: ingest threads -> Pipeline -> ``Inbox.put`` (a list append) ... UI timer (5 Hz) ->
-``LiveModel.apply`` -> changed rows' cells, the detail pane, the event log. Flight analysis of a
-tracker runs at most every few seconds in a worker thread; its result comes back as a worker
-state change, in the UI thread. Nothing in an ingest thread touches a widget.
+Data flow: ingest threads -> Pipeline -> ``Inbox.put`` (a list append) ... UI timer (10 Hz) ->
+``LiveModel.apply`` -> the rows of trackers that changed (the table rebuilds a row only if its
+text changed), the detail pane of the selected tracker (its plot once a second), the event log.
+Flight analysis of a tracker runs at most every few seconds in a worker thread; its result comes
+back as a worker state change, in the UI thread. Nothing in an ingest thread touches a widget.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +19,6 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from groundstation.models import Fix
@@ -85,6 +86,10 @@ class LiveApp(App[None]):
         self.set_interval(1.0, self.tick)
         self.start_sources()
         self._status()
+        # Everything built so far (modules, styles, widgets) lives as long as the app: move it out
+        # of the collector's reach, so that full collections, which stop the UI thread, stay short.
+        gc.collect()
+        gc.freeze()
 
     def start_sources(self) -> None:
         if self._started:
@@ -130,12 +135,12 @@ class LiveApp(App[None]):
             self.call_after_refresh(lambda: hook(arrived, time.monotonic()))
 
     def tick(self) -> None:
-        """Once a second: ages count on, stale trackers change colour."""
+        """Once a second: ages count on, stale trackers change colour, the plot catches up."""
         self.model.tick()
         notice, self._notice = self._notice, None
         if notice is not None:
             self.message = notice
-        self._show(set(self.model.trackers))
+        self._show(set(self.model.trackers), plot=True)
         self._log_events()
         self._status()
 
@@ -144,21 +149,26 @@ class LiveApp(App[None]):
         self.drain()
         self.tick()
 
-    def _show(self, names: set[str]) -> None:
+    def _show(self, names: set[str], *, plot: bool = False) -> None:
+        """Update the rows of ``names`` (the table redraws only rows whose text changed) and
+        the detail pane if the selected tracker is one of them; its plot only if ``plot``: a
+        drain adds a fraction of a second to a plot of the whole flight, so the plot follows
+        once a second (``tick``) and at once when another tracker is selected."""
         now = self.settings.clock()
         station = self.model.station
         table = self.main.query_one(TrackerTable)
-        for name in sorted(names):
-            table.show(self.model.trackers[name], now, station)
-        selected = table.selected
-        if selected in names:
-            self._show_detail()
+        trackers = self.model.trackers
+        for name in sorted(names):  # new trackers in callsign order: the first one gets the cursor
+            table.show(trackers[name], now, station)
+        if table.selected in names:
+            self._show_detail(plot=plot)
 
-    def _show_detail(self) -> None:
-        table = self.main.query_one(TrackerTable)
-        selected = table.selected
+    def _show_detail(self, *, plot: bool = True) -> None:
+        selected = self.main.query_one(TrackerTable).selected
         tracker = self.model.trackers.get(selected) if selected is not None else None
-        self.main.query_one(DetailPane).show(tracker, self.settings.clock(), self.model.station)
+        self.main.query_one(DetailPane).show(
+            tracker, self.settings.clock(), self.model.station, plot=plot
+        )
 
     def _log_events(self) -> None:
         events = self.model.events
@@ -176,7 +186,7 @@ class LiveApp(App[None]):
             errors[0] if errors else None,
         )
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_tracker_table_highlighted(self, event: TrackerTable.Highlighted) -> None:
         self._show_detail()
 
     # -- flight analysis in a worker thread ----------------------------------------------------

@@ -36,6 +36,6 @@ class LiveSettings:
     stale_after_s: float = DEFAULT_STALE_AFTER_S
     low_battery_v: float = DEFAULT_LOW_BATTERY_V
     analysis_interval_s: float = 3.0
-    drain_interval_s: float = 0.2
+    drain_interval_s: float = 0.1
     clock: Callable[[], datetime] = utc_now
     db_path: str | None = None

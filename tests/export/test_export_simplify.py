@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import pytest
 from export_kit import drawn_tracks, emulated, slow_config
@@ -91,15 +90,13 @@ def test_long_input_needs_no_recursion() -> None:
 
 
 @pytest.mark.slow
-def test_100000_fix_flight_exports_small_fast_and_within_10_m() -> None:
+def test_100000_fix_flight_exports_small_and_within_10_m() -> None:
+    """Size and fidelity bounds; the time bound is measured in benchmarks/map_export.py."""
     fixes, _ = emulated(slow_config(100_000), telemetry=False)
     assert len(fixes) >= 95_000
     flight = split_flights(fixes)[0]
-    start = time.perf_counter()
     export = FlightExport("big", flight, predictions=tuple(predictions_during(flight)))
     page = build_map([export], offline=True)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0
     assert len(page.encode()) < 1_000_000
     lines = drawn_tracks(page)
     assert sum(len(line) for line in lines) < len(flight.fixes) / 50

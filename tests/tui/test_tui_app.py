@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import T0, Clock
+from tuikit import T0, Clock
 
 from groundstation.models import Decoded, Fix, LinkQuality, RawLine, SourceEvent, Telemetry
 from groundstation.tui.app import LiveApp
@@ -41,13 +41,13 @@ async def test_a_replayed_flight_shows_trackers_phases_and_events(
         app.inbox.put(flight_records)
         await settle(app, pilot)
         table = app.main.query_one(TrackerTable)
-        assert [r.value for r in table.rows] == ["EMU1", "EMU2"]
+        assert list(table.names) == ["EMU1", "EMU2"]
         for name in ("EMU1", "EMU2"):
-            assert table.get_cell(name, "phase").plain == "landed"
+            assert table.cell(name, "phase").plain == "landed"
             last = app.model.trackers[name].last_fix
             assert last is not None and last.alt_m is not None
-            assert table.get_cell(name, "alt").plain == f"{last.alt_m:.0f}"
-            assert int(table.get_cell(name, "packets").plain) > 500
+            assert table.cell(name, "alt").plain == f"{last.alt_m:.0f}"
+            assert int(table.cell(name, "packets").plain) > 500
         kinds = [(e.tracker, e.kind) for e in app.model.events]
         for name in ("EMU1", "EMU2"):
             flight = [k for t, k in kinds if t == name and k in ("launch", "burst", "landing")]
@@ -57,8 +57,10 @@ async def test_a_replayed_flight_shows_trackers_phases_and_events(
         assert "landed 52." in app.main.query_one(DetailPane).text.plain
 
 
-async def test_keys_move_toggle_help_map_and_quit(flight_records, end_clock, settings_for):
-    app = LiveApp(settings_for(end_clock))
+async def test_keys_move_toggle_help_map_and_quit(
+    flight_records, end_clock, settings_for, tmp_path
+):
+    app = LiveApp(settings_for(end_clock), export_folder=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         app.inbox.put(flight_records)
         await settle(app, pilot)
@@ -91,6 +93,8 @@ async def test_keys_move_toggle_help_map_and_quit(flight_records, end_clock, set
         await pilot.pause()
         if find_exporter() is None:
             assert app.message == NOT_AVAILABLE
+        else:  # the map goes where the app was told, never into the working directory
+            assert app.message.startswith("map "), app.message
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -102,23 +106,23 @@ async def test_stale_trackers_turn_red_and_their_age_keeps_counting(settings_for
         app.inbox.put([fix("EMU1", 0), fix("EMU2", 0)])
         await settle(app, pilot)
         table = app.main.query_one(TrackerTable)
-        assert table.get_cell("EMU1", "age").plain == "5s"
-        assert STALE_STYLE not in str(table.get_cell("EMU1", "callsign").style)
+        assert table.cell("EMU1", "age").plain == "5s"
+        assert STALE_STYLE not in str(table.cell("EMU1", "callsign").style)
 
         clock.advance(95)  # 100 s without a packet: past the 30 s limit
         app.inbox.put([fix("EMU2", 99)])
         await settle(app, pilot)
-        assert table.get_cell("EMU1", "age").plain == "1m40s"
-        assert str(table.get_cell("EMU1", "callsign").style) == STALE_STYLE
-        assert str(table.get_cell("EMU1", "alt").style) == STALE_STYLE
-        assert table.get_cell("EMU2", "age").plain == "1s"
-        assert STALE_STYLE not in str(table.get_cell("EMU2", "callsign").style)
+        assert table.cell("EMU1", "age").plain == "1m40s"
+        assert str(table.cell("EMU1", "callsign").style) == STALE_STYLE
+        assert str(table.cell("EMU1", "alt").style) == STALE_STYLE
+        assert table.cell("EMU2", "age").plain == "1s"
+        assert STALE_STYLE not in str(table.cell("EMU2", "callsign").style)
         assert ("EMU1", "signal lost") in [(e.tracker, e.kind) for e in app.model.events]
 
         clock.advance(2)
         app.inbox.put([fix("EMU1", 102)])
         await settle(app, pilot)
-        assert STALE_STYLE not in str(table.get_cell("EMU1", "callsign").style)
+        assert STALE_STYLE not in str(table.cell("EMU1", "callsign").style)
         regained = [e for e in app.model.events if e.kind == "signal regained"]
         assert [e.tracker for e in regained] == ["EMU1"]
         assert "after 1m42s" in regained[0].text
@@ -149,12 +153,12 @@ async def test_port_unplugged_and_back_low_battery_and_link_counts(settings_for)
         assert "port /dev/ttyUSB0 is back" in texts
         assert "low battery: 3.21 V" in texts
         table = app.main.query_one(TrackerTable)
-        assert table.get_cell("EMU1", "battery").plain == "3.21"
-        assert table.get_cell("EMU1", "link").plain == "-101/4.5"
-        assert table.get_cell("EMU1", "temp").plain == "-5/-40"
-        assert table.get_cell("EMU1", "lost").plain == "3"
-        assert table.get_cell("EMU1", "bad").plain == "1"
-        assert table.get_cell("EMU1", "packets").plain == "1"
+        assert table.cell("EMU1", "battery").plain == "3.21"
+        assert table.cell("EMU1", "link").plain == "-101/4.5"
+        assert table.cell("EMU1", "temp").plain == "-5/-40"
+        assert table.cell("EMU1", "lost").plain == "3"
+        assert table.cell("EMU1", "bad").plain == "1"
+        assert table.cell("EMU1", "packets").plain == "1"
 
 
 HOSTILE = ["[bold red]X[/]", "[link=https://x]y[/link]", "A\x1b[2J\x07B"]
@@ -168,7 +172,7 @@ async def test_hostile_callsigns_are_shown_literally(settings_for):
         table = app.main.query_one(TrackerTable)
         shown = {}
         for name in HOSTILE:
-            cell = table.get_cell(name, "callsign")
+            cell = table.cell(name, "callsign")
             assert cell.spans == []  # no markup was parsed into styles or links
             shown[name] = cell.plain
         assert shown["[bold red]X[/]"] == "[bold red]X[/]"

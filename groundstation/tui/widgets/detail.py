@@ -101,20 +101,27 @@ class DetailPane(Vertical):
         yield Static(Text("no tracker selected", style="dim"), id="detail-text")
         yield AltitudePlot(id="altitude-plot")
 
-    def show(self, t: TrackerState | None, now: datetime, station: Station | None) -> None:
+    def show(
+        self, t: TrackerState | None, now: datetime, station: Station | None, plot: bool = True
+    ) -> None:
+        """Describe ``t``; redraw its altitude plot too if ``plot`` (or nothing is selected)."""
         text = self.query_one("#detail-text", Static)
-        plot = self.query_one(AltitudePlot)
+        plotter = self.query_one(AltitudePlot)
         if t is None:
             self.text = Text()
             text.update(Text("no tracker selected", style="dim"), layout=False)
-            plot.plot([])
+            plotter.plot([])
             return
-        self.text = describe(t, now, station)
-        text.update(self.text, layout=False)
+        described = describe(t, now, station)
+        if described != self.text:
+            self.text = described
+            text.update(described, layout=False)
+        if not plot:
+            return
         points = plot_points(t)
         caption = ""
         if points:
             start = datetime.fromtimestamp(points[0][0], UTC).strftime("%H:%M")
             span = _hms(points[-1][0] - points[0][0])
             caption = f"altitude since {start}Z ({span})"
-        plot.plot(points, caption)
+        plotter.plot(points, caption)

@@ -1,20 +1,43 @@
-"""The table of trackers: one row each, updated cell by cell as values change."""
+"""The table of trackers: one line per tracker, drawn through Textual's Line API.
+
+Each tracker's row is laid out here, in Python, as fixed-width columns of plain strings and
+turned into one :class:`~textual.strip.Strip` (segments with ready-made styles; Rich never parses
+or wraps anything). The strip is cached per tracker and rebuilt only when that tracker's shown
+values, its place (zebra stripe, cursor), the width or the styles change, and only the changed
+lines are repainted. A drain that changes k trackers therefore costs k row builds, not a render
+of every cell of the table.
+
+The columns shown depend on the width: the most important ones (callsign, age, altitude, rate,
+phase, then range and bearing when a station is known) first, the rest as space allows, always in
+the order of :data:`COLUMNS`. Narrower than the first few columns, the table scrolls sideways.
+"""
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
-from typing import NamedTuple
+from functools import lru_cache
+from typing import ClassVar, NamedTuple
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from groundstation.flight import look_angles
 from groundstation.tui.model import TrackerState
 from groundstation.tui.settings import Station
-from groundstation.tui.text import safe
+from groundstation.tui.text import safe, visible
 
 STALE_STYLE = "bold #ff5f5f"
 """Rows of trackers not heard for ``stale_after_s`` take this style."""
+LOW_BATTERY_STYLE = "bold #ffaf00"
 PHASE_STYLES = {
     "pre-launch": "#a8a8a8",
     "ascent": "#5fd75f",
@@ -22,6 +45,8 @@ PHASE_STYLES = {
     "descent": "#ffaf00",
     "landed": "#d787ff",
 }
+PAD = 1
+"""Blank cells either side of each column (two between neighbours)."""
 
 
 class Column(NamedTuple):
@@ -49,6 +74,16 @@ COLUMNS = (
     Column("lost", "Lost", 5),
     Column("bad", "Bad", 4),
 )
+KEYS = tuple(c.key for c in COLUMNS)
+_INDEX = {key: i for i, key in enumerate(KEYS)}
+PRIORITY: tuple[tuple[str, ...], ...] = (
+    ("callsign",), ("age",), ("alt",), ("rate",), ("phase",), ("range", "bearing"), ("elev",),
+    ("battery",), ("speed",), ("link",), ("lat", "lon"), ("packets", "lost"), ("bad",), ("temp",),
+)  # fmt: skip
+"""Which columns stay when the terminal is narrow: the first groups that fit, in this order
+(a group is shown whole or not at all: latitude without longitude helps nobody)."""
+STATION_COLUMNS = frozenset({"range", "bearing", "elev"})
+"""Columns that are always "-" without a station position; not given room until one is known."""
 
 
 def age_text(seconds: float | None) -> str:
@@ -70,7 +105,7 @@ def _num(value: float | None, fmt: str, unit: str = "") -> str:
 def row_values(t: TrackerState, now: datetime, station: Station | None) -> dict[str, str]:
     """The text of each cell of a tracker's row (untrusted parts are made safe later)."""
     fix = t.last_fix
-    values = {c.key: "-" for c in COLUMNS}
+    values = dict.fromkeys(KEYS, "-")
     values["callsign"] = t.name
     values["age"] = age_text(t.age_s(now))
     analysis = t.analysis
@@ -105,55 +140,368 @@ def row_values(t: TrackerState, now: datetime, station: Station | None) -> dict[
     return values
 
 
-class TrackerTable(DataTable[Text]):
-    """Trackers in callsign order; only cells whose text or style changed are redrawn."""
+class Row(NamedTuple):
+    """What one tracker's row shows: cell texts (control characters escaped) and their styles,
+    both in :data:`COLUMNS` order."""
+
+    values: tuple[str, ...]
+    styles: tuple[str, ...]
+
+
+def make_row(t: TrackerState, now: datetime, station: Station | None) -> Row:
+    values = row_values(t, now, station)
+    if t.stale:
+        styles = [STALE_STYLE] * len(KEYS)
+    else:
+        styles = [""] * len(KEYS)
+        styles[_INDEX["phase"]] = PHASE_STYLES.get(values["phase"], "")
+        if t.low_battery:
+            styles[_INDEX["battery"]] = LOW_BATTERY_STYLE
+    return Row(tuple(visible(values[k]) for k in KEYS), tuple(styles))
+
+
+def choose_columns(width: int, station_known: bool) -> tuple[Column, ...]:
+    """The columns that fit in ``width`` cells, picked by :data:`PRIORITY`, in table order.
+
+    The callsign is always shown, even when it alone is wider than ``width``.
+    """
+    chosen: set[str] = set()
+    used = 0
+    for group in PRIORITY:
+        if not station_known and STATION_COLUMNS.intersection(group):
+            continue
+        need = sum(COLUMNS[_INDEX[key]].width + 2 * PAD for key in group)
+        if used + need <= width or not chosen:
+            chosen.update(group)
+            used += need
+    return tuple(c for c in COLUMNS if c.key in chosen)
+
+
+def fit(text: str, width: int, right: bool) -> str:
+    """``text`` in exactly ``width`` cells: padded, or cut with an ellipsis."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    return " " * (width - length) + text if right else text + " " * (width - length)
+
+
+class _Look(NamedTuple):
+    """The row styles of one generation: the widget's own, header, zebra rows, the cursor."""
+
+    generation: int
+    base: Style
+    header: Style
+    rows: tuple[Style, Style]
+    cursor: Style
+    cursor_colours: Style
+
+
+@lru_cache(maxsize=256)
+def _cell_style(row: Style, cell: str, over: Style | None) -> Style:
+    """A cell's own style (stale, phase, low battery) on its row's; the cursor's colours win."""
+    style = row + Style.parse(cell)
+    return style + over if over is not None else style
+
+
+class TrackerTable(ScrollView, can_focus=True):
+    """Trackers in callsign order with a row cursor; only rows that changed are rebuilt."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("home", "cursor_first", "First", show=False),
+        Binding("end", "cursor_last", "Last", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "tracker-table--header",
+        "tracker-table--even-row",
+        "tracker-table--cursor",
+    }
+
+    DEFAULT_CSS = """
+    TrackerTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        & > .tracker-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        & > .tracker-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        &:dark > .tracker-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .tracker-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .tracker-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another tracker (keys, a click, or the first row appearing)."""
+
+        def __init__(self, table: TrackerTable, tracker: str) -> None:
+            super().__init__()
+            self.table = table
+            self.tracker = tracker
+
+        @property
+        def control(self) -> TrackerTable:
+            return self.table
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self._shown: dict[tuple[str, str], tuple[str, str]] = {}
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._names: list[str] = []
+        self._rows: dict[str, Row] = {}
+        self._cursor = 0
+        self._station_known = False
+        self._columns: tuple[Column, ...] = choose_columns(0, False)
+        self._fitted_width = -1
+        self._generation = 0  # bumped when every cached strip is out of date
+        self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        self._header: tuple[int, Strip] | None = None
+        self._looks: _Look | None = None
+        self.row_builds = 0
+        """How many row strips were built (a measure of redraw work, for tests)."""
 
-    def on_mount(self) -> None:
-        for column in COLUMNS:
-            label = Text(column.label, justify="left" if column.key == "callsign" else "right")
-            self.add_column(label, key=column.key, width=column.width)
+    # -- what is shown -------------------------------------------------------------------------
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The trackers, in the order of their rows."""
+        return tuple(self._names)
 
-    def show(self, t: TrackerState, now: datetime, station: Station | None) -> None:
-        """Add the tracker's row or update the cells of it that changed."""
-        values = row_values(t, now, station)
-        stale = STALE_STYLE if t.stale else ""
-        styles = {key: stale for key in values}
-        if not stale:
-            styles["phase"] = PHASE_STYLES.get(values["phase"], "")
-            if t.low_battery:
-                styles["battery"] = "bold #ffaf00"
-        row = t.name
-        if row not in self.rows:
-            cells = [self._cell(c.key, values[c.key], styles[c.key]) for c in COLUMNS]
-            selected = self.selected
-            self.add_row(*cells, key=row)
-            for c in COLUMNS:
-                self._shown[(row, c.key)] = (values[c.key], styles[c.key])
-            self.sort("callsign", key=lambda cell: cell.plain)
-            if selected is not None:
-                self.move_cursor(row=self.get_row_index(selected), animate=False)
-            return
-        for c in COLUMNS:
-            shown = (values[c.key], styles[c.key])
-            if self._shown.get((row, c.key)) != shown:
-                self._shown[(row, c.key)] = shown
-                self.update_cell(row, c.key, self._cell(c.key, *shown))
-
-    @staticmethod
-    def _cell(key: str, value: str, style: str) -> Text:
-        text = safe(value, style)
-        if key != "callsign":
-            text.justify = "right"
-        return text
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The columns shown at the current width."""
+        return self._columns
 
     @property
     def selected(self) -> str | None:
         """The callsign of the row under the cursor."""
-        if self.row_count == 0:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return row_key.value
+        return self._names[self._cursor] if self._names else None
+
+    def cell(self, tracker: str, key: str) -> Text:
+        """One cell of a tracker's row as styled text, whole (before fitting its column)."""
+        row = self._rows[tracker]
+        i = _INDEX[key]
+        return safe(row.values[i], row.styles[i])
+
+    def show(self, t: TrackerState, now: datetime, station: Station | None) -> bool:
+        """Add the tracker's row or update it; True if anything shown in it changed."""
+        if (station is not None) != self._station_known:
+            self._station_known = station is not None
+            self._fit_columns(force=True)
+        row = make_row(t, now, station)
+        name = t.name
+        before = self._rows.get(name)
+        if before == row:
+            return False
+        self._rows[name] = row
+        if before is None:
+            self._insert(name)
+        else:
+            self._refresh_row(self._find(name))
+        return True
+
+    def _find(self, name: str) -> int:
+        """Where ``name`` is (or would go) among the rows, which are kept sorted."""
+        return bisect.bisect_left(self._names, name)
+
+    def _insert(self, name: str) -> None:
+        selected = self.selected
+        index = self._find(name)
+        self._names.insert(index, name)
+        self._update_virtual_size()
+        if selected is None:
+            self._cursor = 0
+            self.post_message(self.Highlighted(self, name))
+        elif index <= self._cursor:
+            self._cursor += 1  # the cursor stays on the same tracker
+            self.call_after_refresh(self._scroll_to_cursor)
+        self.refresh()  # the rows below the new one moved down
+
+    # -- layout --------------------------------------------------------------------------------
+    def _content_width(self) -> int:
+        return sum(c.width + 2 * PAD for c in self._columns)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._content_width(), len(self._names) + 1)
+
+    def _fit_columns(self, force: bool = False) -> None:
+        """Choose the columns for the width left beside the vertical scrollbar, if shown."""
+        width = self.size.width
+        if self.show_vertical_scrollbar:
+            width -= self.styles.scrollbar_size_vertical
+        if width == self._fitted_width and not force:
+            return
+        self._fitted_width = width
+        columns = choose_columns(width, self._station_known)
+        if columns != self._columns:
+            self._columns = columns
+            self._update_virtual_size()
+        self._invalidate()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns()
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        self._fit_columns()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        """Every cached strip is out of date (width, columns, styles or theme changed)."""
+        self._generation += 1
+        self.refresh()
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _refresh_row(self, index: int) -> None:
+        """Repaint the line of row ``index`` if it is on screen."""
+        line = index - round(self.scroll_y) + 1
+        if 1 <= line < self.size.height:
+            self.refresh(Region(0, line, self.size.width, 1))
+
+    def _look(self) -> _Look:
+        """The styles rows are drawn with, worked out once per generation."""
+        look = self._looks
+        if look is None or look.generation != self._generation:
+            base = self.rich_style
+            cursor = self.get_component_rich_style("tracker-table--cursor")
+            look = self._looks = _Look(
+                self._generation,
+                base,
+                base + self.get_component_rich_style("tracker-table--header"),
+                (base, base + self.get_component_rich_style("tracker-table--even-row")),
+                base + cursor,
+                Style.from_color(cursor.color, cursor.bgcolor),  # the cursor's colours win
+            )
+        return look
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x = round(self.scroll_x)
+        look = self._look()
+        if y == 0:
+            strip = self._header_strip(look)
+        else:
+            index = round(self.scroll_y) + y - 1
+            if index >= len(self._names):
+                return Strip.blank(width, look.base)
+            strip = self._row_strip(index, look)
+        return strip.crop_extend(scroll_x, scroll_x + width, look.base)
+
+    def _line_width(self) -> int:
+        return max(self._content_width(), self.size.width)
+
+    def _header_strip(self, look: _Look) -> Strip:
+        if self._header is not None and self._header[0] == self._generation:
+            return self._header[1]
+        pad = " " * PAD
+        text = "".join(
+            pad + fit(c.label, c.width, c.key != "callsign") + pad for c in self._columns
+        )
+        strip = Strip([Segment(text, look.header)]).extend_cell_length(
+            self._line_width(), look.header
+        )
+        self._header = (self._generation, strip)
+        return strip
+
+    def _row_strip(self, index: int, look: _Look) -> Strip:
+        name = self._names[index]
+        row = self._rows[name]
+        cursor = index == self._cursor
+        key = (row, cursor, index % 2, self._generation)
+        cached = self._strips.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        row_style = look.cursor if cursor else look.rows[index % 2]
+        over = look.cursor_colours if cursor else None
+        pad = " " * PAD
+        parts: list[tuple[str, Style]] = []
+        for c in self._columns:
+            i = _INDEX[c.key]
+            cell_style = row.styles[i]
+            style = _cell_style(row_style, cell_style, over) if cell_style else row_style
+            text = fit(row.values[i], c.width, c.key != "callsign")
+            parts += ((pad, row_style), (text, style), (pad, row_style))
+        # neighbouring parts in one style become one segment
+        segments: list[Segment] = []
+        run: list[str] = []
+        run_style = row_style
+        for text, style in parts:
+            if style is not run_style and style != run_style:
+                segments.append(Segment("".join(run), run_style))
+                run, run_style = [], style
+            run.append(text)
+        segments.append(Segment("".join(run), run_style))
+        strip = Strip(segments).extend_cell_length(self._line_width(), row_style)
+        self._strips[name] = (key, strip)
+        self.row_builds += 1
+        return strip
+
+    # -- the cursor ----------------------------------------------------------------------------
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on row ``index`` (clamped) and tell the app if the tracker changed."""
+        if not self._names:
+            return
+        index = max(0, min(len(self._names) - 1, index))
+        if index == self._cursor:
+            return
+        self._refresh_row(self._cursor)
+        self._cursor = index
+        self._refresh_row(index)
+        self._scroll_to_cursor()
+        self.post_message(self.Highlighted(self, self._names[index]))
+
+    def _rows_visible(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_y)
+        visible_rows = self._rows_visible()
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False)
+        elif self._cursor >= top + visible_rows:
+            self.scroll_to(y=self._cursor - visible_rows + 1, animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_cursor_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self.move_cursor(len(self._names) - 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self._cursor - self._rows_visible())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self._cursor + self._rows_visible())
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return  # the header or a scrollbar
+        index = round(self.scroll_y) + offset.y - 1
+        if index < len(self._names):
+            self.move_cursor(index)
