@@ -5,6 +5,8 @@
 - :mod:`.rates`: smoothed vertical rate, ground velocity, sea-level-equivalent descent rate.
 - :mod:`.phases` and :mod:`.flights`: split fixes into flights with their phases and statistics.
 - :mod:`.wind` and :mod:`.predict`: the balloon's own wind profile, and landing prediction.
+- :mod:`.arrays`: fix attributes as numpy arrays for the vectorised steps, which give exactly
+  the numbers the plain per-fix loops would (``tests/flight/reference.py`` keeps those loops).
 """
 
 from __future__ import annotations

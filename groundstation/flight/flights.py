@@ -13,6 +13,7 @@ descent rates are speeds (positive when going down). Fixes without an altitude t
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -20,10 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from groundstation.flight.bands import band_fractions
-from groundstation.flight.clean import CleanTrack, clean_track
+import numpy as np
+
+from groundstation.flight.arrays import Ints, floats
+from groundstation.flight.bands import band_sums
+from groundstation.flight.clean import CleanTrack, clean_with_times
 from groundstation.flight.geo import ground_distance_m
 from groundstation.flight.phases import (
+    PHASE_ORDER,
     Core,
     FlightSettings,
     Phase,
@@ -105,7 +110,7 @@ class Flight:
 
     def fixes_in(self, *phases: Phase) -> tuple[Fix, ...]:
         """The fixes in any of the given phases, in time order."""
-        return tuple(f for f, p in zip(self.fixes, self.phases, strict=True) if p in phases)
+        return tuple(itertools.compress(self.fixes, map(set(phases).__contains__, self.phases)))
 
 
 def split_flights(
@@ -118,22 +123,32 @@ def split_flights(
     is taken as complete, and a flight that did not land ended with its signal lost.
     """
     s = settings or FlightSettings()
+    given = list(fixes)
+    trackers = {f.tracker for f in given}
     by_tracker: dict[str, list[Fix]] = {}
-    for fix in fixes:
-        by_tracker.setdefault(fix.tracker, []).append(fix)
+    if len(trackers) == 1:
+        by_tracker[trackers.pop()] = given
+    else:
+        for fix in given:
+            by_tracker.setdefault(fix.tracker, []).append(fix)
     flights: list[Flight] = []
     for tracker in sorted(by_tracker):
-        track = clean_track(by_tracker[tracker], s.clean)
-        flights.extend(track_flights(tracker, track, s, now))
+        track, micros = clean_with_times(by_tracker[tracker], s.clean)
+        flights.extend(track_flights(tracker, track, s, now, Series.of(track.fixes, micros)))
     flights.sort(key=lambda f: (f.start_time, f.tracker))
     return flights
 
 
 def track_flights(
-    tracker: str, track: CleanTrack, s: FlightSettings, now: datetime | None = None
+    tracker: str,
+    track: CleanTrack,
+    s: FlightSettings,
+    now: datetime | None = None,
+    series: Series | None = None,
 ) -> list[Flight]:
-    """The flights in one tracker's clean track."""
-    series = Series.of(track.fixes)
+    """The flights in one tracker's clean track (``series``: its :class:`.phases.Series`)."""
+    if series is None:
+        series = Series.of(track.fixes)
     rates = forward_rates(series, s.rate_window_s)
     cores = detect_flights(series, rates, s)
     flights: list[Flight] = []
@@ -185,83 +200,85 @@ def _floats(
     """Index ranges of floats: long, level stretches high above launch before any descent.
 
     The level test uses the forward rate of the fix half a window earlier, i.e. a window centred
-    on the fix. A float that ends less than a window before the burst lasts until the burst.
+    on the fix (the first fix at most half a window before it, but not before the flight). A
+    float that ends less than a window before the burst lasts until the burst.
     """
     end = core.burst if core.burst is not None else core.last
     if core.descent_from is not None and core.burst is None:
         return []
     base = core.ground_alt_m if core.ground_alt_m is not None else series.alts[core.first]
+    first = core.first
+    ts = series.t_array[first : end + 1]
+    behind = np.searchsorted(ts, ts - s.rate_window_s / 2, side="left")
+    rate = floats(rates[first : end + 1])[behind]
+    level = (np.abs(rate) <= s.float_max_rate_mps) & (
+        series.alt_array[first : end + 1] >= base + s.float_min_height_m
+    )
+    edges = np.diff(np.concatenate(([False], level, [False])).astype(np.int8))
+    starts = (np.flatnonzero(edges == 1) + first).tolist()
+    stops = (np.flatnonzero(edges == -1) + first).tolist()  # the first fix after each run
     runs: list[tuple[int, int]] = []
-    run_start: int | None = None
-    behind = core.first
-    for i in range(core.first, end + 2):
-        level = False
-        if i <= end:
-            while series.ts[behind] < series.ts[i] - s.rate_window_s / 2:
-                behind += 1
-            rate = rates[behind]
-            level = (
-                rate is not None
-                and abs(rate) <= s.float_max_rate_mps
-                and series.alts[i] >= base + s.float_min_height_m
-            )
-        if level and run_start is None:
-            run_start = i
-        elif not level and run_start is not None:
-            if series.ts[i - 1] - series.ts[run_start] >= s.float_min_s:
-                last = i - 1
-                if core.burst is not None and series.ts[end] - series.ts[last] <= s.rate_window_s:
-                    last = end
-                runs.append((run_start, last))
-            run_start = None
+    for run_start, stop in zip(starts, stops, strict=True):
+        if series.ts[stop - 1] - series.ts[run_start] >= s.float_min_s:
+            last = stop - 1
+            if core.burst is not None and series.ts[end] - series.ts[last] <= s.rate_window_s:
+                last = end
+            runs.append((run_start, last))
     return runs
 
 
-def _descending(core: Core, i: int) -> bool:
-    if core.burst is not None:
-        return i > core.burst
-    return core.descent_from is not None and i >= core.descent_from
-
-
 def _phases(core: Core, lo: int, hi: int, floats: Sequence[tuple[int, int]]) -> list[Phase]:
-    phases: list[Phase] = []
-    for i in range(lo, hi + 1):
-        phase: Phase
-        if i < core.first:
-            phase = "pre-launch"
-        elif core.landing is not None and i >= core.landing:
-            phase = "landed"
-        elif _descending(core, i):
-            phase = "descent"
-        elif any(a <= i <= b for a, b in floats):
-            phase = "float"
-        else:
-            phase = "ascent"
-        phases.append(phase)
+    """The phase of each fix ``lo..hi``: before the first airborne fix "pre-launch", from the
+    landing "landed", after the burst (or from the start of a descent) "descent", within a
+    float "float", otherwise "ascent" (the first that applies)."""
+    phases: list[Phase] = ["ascent"] * (hi - lo + 1)
+
+    def mark(start: int, stop: int, phase: Phase) -> None:  # fixes start..stop - 1
+        start, stop = max(start, lo), min(stop, hi + 1)
+        if start < stop:
+            phases[start - lo : stop - lo] = [phase] * (stop - start)
+
+    for a, b in floats:
+        mark(a, b + 1, "float")
+    if core.burst is not None:
+        mark(core.burst + 1, hi + 1, "descent")
+    elif core.descent_from is not None:
+        mark(core.descent_from, hi + 1, "descent")
+    if core.landing is not None:
+        mark(core.landing, hi + 1, "landed")
+    mark(lo, core.first, "pre-launch")
     return phases
+
+
+_PHASE_CODES: dict[Phase, int] = {phase: code for code, phase in enumerate(PHASE_ORDER)}
 
 
 def _band_rates(
     series: Series, lo: int, phases: Sequence[Phase], band_m: float
 ) -> tuple[tuple[BandRate, ...], float | None, float | None]:
-    """Per-band rates and the overall mean ascent and descent speeds."""
-    up: dict[int, list[float]] = {}
-    down: dict[int, list[float]] = {}
-    for offset in range(len(phases) - 1):
-        before, after = phases[offset], phases[offset + 1]
-        if before == "ascent" and after == "ascent":
-            sums = up
-        elif after == "descent" or (before == "descent" and after == "landed"):
-            sums = down
-        else:
-            continue
-        i = lo + offset
-        dh = series.alts[i + 1] - series.alts[i]
-        dt = series.ts[i + 1] - series.ts[i]
-        for band, share in band_fractions(series.alts[i], series.alts[i + 1], band_m):
-            acc = sums.setdefault(band, [0.0, 0.0])
-            acc[0] += share * dh
-            acc[1] += share * dt
+    """Per-band rates and the overall mean ascent and descent speeds.
+
+    A step between two fixes counts as ascent when both are in the ascent, as descent when it
+    ends in the descent or goes from the descent to the landing.
+    """
+    codes = np.array([_PHASE_CODES[p] for p in phases], dtype=np.int8)
+    before, after = codes[:-1], codes[1:]
+    ascent, descent, landed = (_PHASE_CODES[p] for p in ("ascent", "descent", "landed"))
+    rising = (before == ascent) & (after == ascent)
+    falling = ~rising & ((after == descent) | ((before == descent) & (after == landed)))
+    if band_m <= 0 and (rising.any() or falling.any()):
+        raise ValueError("band_m must be positive")
+    raw_alts = series.alts[lo : lo + len(phases)]
+    alts = series.alt_array[lo : lo + len(phases)]
+    ts = series.t_array[lo : lo + len(phases)]
+    bands = np.floor(alts / band_m) if band_m > 0 else alts
+    dh = alts[1:] - alts[:-1]
+    dt = ts[1:] - ts[:-1]
+
+    def sums(steps: Ints) -> dict[int, list[float]]:
+        return band_sums(steps, raw_alts, bands, band_m, [dh[steps], dt[steps]])
+
+    up, down = sums(np.flatnonzero(rising)), sums(np.flatnonzero(falling))
 
     def mean(sums: dict[int, list[float]], sign: float) -> float | None:
         height = math.fsum(v[0] for v in sums.values())
@@ -283,13 +300,17 @@ def _band_rates(
 
 
 def _path_length(series: Series, first: int, last: int, step_s: float) -> float:
+    """Great-circle distance along fixes ``first..last``, stepping to the next fix at least
+    ``step_s`` after the previous one (and to ``last`` at the end)."""
+    ts = series.ts
     total = 0.0
     prev = first
-    for i in range(first + 1, last + 1):
-        if i == last or series.ts[i] - series.ts[prev] >= step_s:
-            a, b = series.fixes[prev], series.fixes[i]
-            total += ground_distance_m(a.lat, a.lon, b.lat, b.lon)
-            prev = i
+    while prev < last:
+        start = ts[prev]
+        i = bisect.bisect_left(ts, True, prev + 1, last, key=lambda t: t - start >= step_s)
+        a, b = series.fixes[prev], series.fixes[i]
+        total += ground_distance_m(a.lat, a.lon, b.lat, b.lon)
+        prev = i
     return total
 
 
@@ -305,8 +326,8 @@ def _describe(
     now: datetime | None,
 ) -> Flight:
     fixes = series.fixes
-    floats = _floats(series, rates, core, s)
-    phases = _phases(core, lo, hi, floats)
+    float_runs = _floats(series, rates, core, s)
+    phases = _phases(core, lo, hi, float_runs)
     bands, ascent, descent = _band_rates(series, lo, phases, s.band_m)
     launch = None if core.launch is None else _point(fixes[core.launch], core.ground_alt_m)
     burst = None if core.burst is None else _point(fixes[core.burst])
@@ -345,7 +366,7 @@ def _describe(
         max_alt_m=max(series.alts[core.first : core.last + 1]),
         status=status,
         end_reason=reason,
-        floats=tuple((fixes[a].time, fixes[b].time) for a, b in floats),
+        floats=tuple((fixes[a].time, fixes[b].time) for a, b in float_runs),
         duration=last.time - fixes[core.first].time,
         ascent_rate_mps=ascent,
         descent_rate_mps=descent,

@@ -25,11 +25,17 @@ behind :func:`groundstation.flight.flights.split_flights`. The rules, with their
 
 from __future__ import annotations
 
+import bisect
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Literal
 
+import numpy as np
+
+from groundstation.flight.arrays import Bools, Floats, Ints, fix_micros, floats, seconds_of
 from groundstation.flight.clean import CleanSettings
 from groundstation.flight.rates import linear_fit
 from groundstation.models import Fix
@@ -38,6 +44,7 @@ Phase = Literal["pre-launch", "ascent", "float", "descent", "landed"]
 PHASE_ORDER: tuple[Phase, ...] = ("pre-launch", "ascent", "float", "descent", "landed")
 
 _MAX_FIT_POINTS = 24
+_ALT = attrgetter("alt_m")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +76,30 @@ class FlightSettings:
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """A clean track as parallel lists: seconds since its first fix, and altitudes."""
+    """A clean track as parallel lists: seconds since its first fix, and altitudes.
+
+    ``t_array`` and ``alt_array`` hold the same as float arrays.
+    """
 
     fixes: tuple[Fix, ...]
     ts: tuple[float, ...]
     alts: tuple[float, ...]
+    t_array: Floats = field(compare=False, repr=False)
+    alt_array: Floats = field(compare=False, repr=False)
 
     @classmethod
-    def of(cls, fixes: Sequence[Fix]) -> Series:
+    def of(cls, fixes: Sequence[Fix], micros: Ints | None = None) -> Series:
+        """The series of time-ordered fixes (``micros``: their times in microseconds from any
+        origin, if already known)."""
         if not fixes:
-            return cls((), (), ())
-        t0 = fixes[0].time
-        ts = tuple((f.time - t0).total_seconds() for f in fixes)
-        alts = tuple(f.alt_m if f.alt_m is not None else float("nan") for f in fixes)
-        return cls(tuple(fixes), ts, alts)
+            return cls((), (), (), floats([]), floats([]))
+        if micros is None:
+            micros = fix_micros(fixes, fixes[0].time)
+        t_array = seconds_of(micros - micros[0])
+        alts = tuple(map(_ALT, fixes))
+        if None in alts:
+            alts = tuple(math.nan if a is None else a for a in alts)
+        return cls(tuple(fixes), tuple(t_array.tolist()), alts, t_array, floats(alts))
 
     def __len__(self) -> int:
         return len(self.fixes)
@@ -101,27 +118,69 @@ class Series:
 
     def last_within(self, i: int, seconds: float) -> int:
         """The last index whose time is at most ``seconds`` after fix ``i``."""
-        j = i
-        limit = self.ts[i] + seconds
-        while j + 1 < len(self.ts) and self.ts[j + 1] <= limit:
-            j += 1
-        return j
+        return max(i, bisect.bisect_right(self.ts, self.ts[i] + seconds, i) - 1)
 
 
 def forward_rates(series: Series, window_s: float) -> list[float | None]:
-    """Vertical rate over the ``window_s`` after each fix (``None`` if too few fixes there)."""
-    rates: list[float | None] = []
-    hi = 0
+    """Vertical rate over the ``window_s`` after each fix (``None`` if too few fixes there).
+
+    The rate at fix ``i`` is ``series.slope(i, hi)``, ``hi`` the last fix at most ``window_s``
+    after it, or ``None`` when ``hi`` is less than half a window after it. The fits of many
+    windows are done at once in numpy (see :func:`_slopes`).
+    """
     n = len(series)
-    for i in range(n):
-        hi = max(hi, i)
-        while hi + 1 < n and series.ts[hi + 1] <= series.ts[i] + window_s:
-            hi += 1
-        if series.ts[hi] - series.ts[i] < window_s / 2:
-            rates.append(None)
-        else:
-            rates.append(series.slope(i, hi))
+    ts, alts = series.t_array, series.alt_array
+    first = np.arange(n)
+    hi = np.maximum(first, np.searchsorted(ts, ts + window_s, side="right") - 1)
+    count = hi - first + 1
+    rows = np.flatnonzero((ts[hi] - ts >= window_s / 2) & (count >= 3))
+    step = np.maximum(1, count // _MAX_FIT_POINTS)
+    rates: list[float | None] = [None] * n
+    for start in range(0, len(rows), _ROWS_AT_ONCE):
+        some = rows[start : start + _ROWS_AT_ONCE]
+        slopes, good = _slopes(ts, alts, some, hi[some], step[some])
+        for i, slope in zip(some[good].tolist(), slopes[good].tolist(), strict=True):
+            rates[i] = slope
     return rates
+
+
+_ROWS_AT_ONCE = 8192
+
+
+def _slopes(ts: Floats, alts: Floats, lo: Ints, hi: Ints, step: Ints) -> tuple[Floats, Bools]:
+    """``Series.slope(lo, hi)`` for each row (with its ``step``), and where it is not ``None``.
+
+    Row ``r`` fits the points ``range(lo[r], hi[r] + 1, step[r])``, plus ``hi[r]`` when the
+    range misses it. Those are laid out down column ``r`` of a matrix, padded with zeros, and
+    every sum adds the matrix's rows in order: each window's sums are accumulated one term at a
+    time, exactly as :func:`.rates.linear_fit` accumulates them (adding a padding zero to a
+    partial sum changes nothing: the partial sums are never ``-0.0``).
+    """
+    in_range = (hi - lo) // step + 1
+    points = in_range + (lo + (in_range - 1) * step != hi)
+    c = np.arange(int(points.max()))[:, np.newaxis]
+    used = c < points
+    idx = np.where(used, np.where(c < in_range, lo + c * step, hi), lo)
+    x = np.where(used, ts[idx], 0.0)
+    y = np.where(used, alts[idx], 0.0)
+    size = points.astype(np.float64)
+    mean_x = _add_rows(x) / size
+    mean_y = _add_rows(y) / size
+    dx = np.where(used, x - mean_x, 0.0)
+    dy = np.where(used, y - mean_y, 0.0)
+    sxx = _add_rows(dx * dx)
+    sxy = _add_rows(dx * dy)
+    good = sxx > 0.0
+    slopes = np.divide(sxy, sxx, out=np.zeros(len(lo)), where=good)
+    return slopes, good
+
+
+def _add_rows(matrix: Floats) -> Floats:
+    """The sum of a matrix's rows, added one row after the other to zeros."""
+    total = np.zeros(matrix.shape[1])
+    for row in matrix:
+        total += row
+    return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,16 +210,71 @@ def detect_flights(series: Series, fw: Sequence[float | None], s: FlightSettings
     n = len(series)
     if n < 3:
         return []
+    marks = _Marks.of(series, fw, s)
     cores: list[Core] = []
     i = 0
     while i < n:
-        start = _find_start(series, fw, i, s)
+        start = _find_start(series, fw, i, s, marks)
         if start is None:
             break
-        core = _follow(series, fw, start, s)
+        core = _follow(series, fw, start, s, marks)
         cores.append(core)
         i = core.last + 1
     return cores
+
+
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """Where the scans of :func:`_find_start` and :func:`_follow` have anything to do.
+
+    At any other fix their loop bodies change nothing, so they jump from mark to mark. Each
+    list is sorted and ends with the last index.
+    """
+
+    alts: Floats
+    steep: list[int]  # rate at least ``climb_rate_mps`` up or down: a flight may start
+    descending: list[int]  # level, climbing or before a long gap: a descent may change
+    rising: Bools  # falling or before a long gap: an ascent may change (and near the ground)
+    level: Bools  # a level rate: near the ground, the tracker may have landed
+
+    @classmethod
+    def of(cls, series: Series, fw: Sequence[float | None], s: FlightSettings) -> _Marks:
+        n = len(series)
+        rates = floats(fw)
+        ts = series.t_array
+        climbing = rates >= s.climb_rate_mps
+        falling = rates <= -s.climb_rate_mps
+        level = np.abs(rates) <= s.climb_rate_mps
+        gap = np.zeros(n, dtype=np.bool_)
+        gap[:-1] = ts[1:] - ts[:-1] > s.split_gap_s
+
+        def marked(flags: Bools) -> list[int]:
+            return _with_last(np.flatnonzero(flags).tolist(), n)
+
+        return cls(
+            series.alt_array,
+            marked(climbing | falling),
+            marked(level | climbing | gap),
+            falling | gap,
+            level,
+        )
+
+    def ascending(self, ground: float | None, s: FlightSettings) -> list[int]:
+        if ground is None:
+            flags = self.rising
+        else:
+            flags = self.rising | (self.level & (self.alts <= ground + s.min_climb_m))
+        return _with_last(np.flatnonzero(flags).tolist(), len(flags))
+
+
+def _with_last(marks: list[int], n: int) -> list[int]:
+    if not marks or marks[-1] != n - 1:
+        marks.append(n - 1)
+    return marks
+
+
+def _next_mark(marks: list[int], k: int) -> int:
+    return marks[bisect.bisect_left(marks, k)]
 
 
 def _segment_first(series: Series, j: int, floor: int, gap_s: float) -> int:
@@ -181,10 +295,16 @@ def _reaches(series: Series, j: int, direction: int, height: float, within_s: fl
 
 
 def _find_start(
-    series: Series, fw: Sequence[float | None], i: int, s: FlightSettings
+    series: Series,
+    fw: Sequence[float | None],
+    i: int,
+    s: FlightSettings,
+    marks: _Marks | None = None,
 ) -> _Start | None:
     within = s.min_climb_m / s.climb_rate_mps
-    for j in range(i, len(series)):
+    steep = (marks or _Marks.of(series, fw, s)).steep
+    at = bisect.bisect_left(steep, i)
+    for j in steep[at:]:
         rate = fw[j]
         if rate is None:
             continue
@@ -250,7 +370,16 @@ def _landing_at(series: Series, k: int, s: FlightSettings) -> tuple[int, int] | 
     return land, hi
 
 
-def _follow(series: Series, fw: Sequence[float | None], start: _Start, s: FlightSettings) -> Core:
+def _follow(
+    series: Series,
+    fw: Sequence[float | None],
+    start: _Start,
+    s: FlightSettings,
+    marks: _Marks | None = None,
+) -> Core:
+    marks = marks or _Marks.of(series, fw, s)
+    descent_marks = marks.descending
+    ascent_marks = marks.ascending(start.ground_alt_m, s)
     alts, ts = series.alts, series.ts
     n = len(series)
     a = start.index
@@ -262,6 +391,8 @@ def _follow(series: Series, fw: Sequence[float | None], start: _Start, s: Flight
     regain_within = s.burst_drop_m / s.climb_rate_mps
     k = a
     while True:
+        # skip the fixes where nothing below would happen
+        k = _next_mark(descent_marks if descending else ascent_marks, k)
         rate = fw[k]
         near_ground = ground is not None and alts[k] <= ground + s.min_climb_m
         may_land = k > a and (descending or near_ground)
@@ -276,8 +407,10 @@ def _follow(series: Series, fw: Sequence[float | None], start: _Start, s: Flight
             end = _drop_end(series, k, s)
             if end is not None:
                 top = max(alts[ascent_from : end + 1])
-                burst = max(
-                    m for m in range(ascent_from, end + 1) if alts[m] >= top - s.burst_tolerance_m
+                burst = next(  # the last fix near the top
+                    m
+                    for m in range(end, ascent_from - 1, -1)
+                    if alts[m] >= top - s.burst_tolerance_m
                 )
                 descending = True
                 descent_from = burst

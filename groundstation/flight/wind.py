@@ -16,8 +16,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from groundstation.flight.bands import band_fractions
-from groundstation.flight.geo import local_offset_m
+import numpy as np
+
+from groundstation.flight.arrays import fix_micros, floats, local_offsets_m
+from groundstation.flight.bands import band_sums
 from groundstation.models import Fix
 
 
@@ -67,19 +69,23 @@ def wind_profile(
     fixes: Sequence[Fix], band_m: float = 250.0, max_step_s: float = 300.0
 ) -> WindProfile:
     """The wind profile from airborne fixes in time order (steps over ``max_step_s`` skipped)."""
-    sums: dict[int, list[float]] = {}
     usable = [f for f in fixes if f.alt_m is not None]
-    for a, b in zip(usable, usable[1:], strict=False):
-        dt = (b.time - a.time).total_seconds()
-        if dt <= 0 or dt > max_step_s or a.alt_m is None or b.alt_m is None:
-            continue
-        east, north = local_offset_m(a.lat, a.lon, b.lat, b.lon)
-        for band, share in band_fractions(a.alt_m, b.alt_m, band_m):
-            acc = sums.setdefault(band, [0.0, 0.0, 0.0])
-            acc[0] += share * east
-            acc[1] += share * north
-            acc[2] += share * dt
-    bands = tuple(
+    if len(usable) < 2:
+        return WindProfile(band_m=band_m, bands=())
+    micros = fix_micros(usable, usable[0].time)
+    seconds = (micros[1:] - micros[:-1]) / 1e6
+    steps = np.flatnonzero((seconds > 0) & (seconds <= max_step_s))
+    if band_m <= 0 and len(steps):
+        raise ValueError("band_m must be positive")
+    lats = floats([f.lat for f in usable])
+    lons = floats([f.lon for f in usable])
+    east, north = local_offsets_m(
+        lats[steps].tolist(), lons[steps].tolist(), lats[steps + 1], lons[steps + 1]
+    )
+    alts = [f.alt_m for f in usable if f.alt_m is not None]
+    bands = np.floor(floats(alts) / band_m) if band_m > 0 else floats(alts)
+    sums = band_sums(steps, alts, bands, band_m, [east, north, seconds[steps]])
+    winds = tuple(
         WindBand(
             bottom_m=band * band_m,
             top_m=(band + 1) * band_m,
@@ -90,4 +96,4 @@ def wind_profile(
         for band, acc in sorted(sums.items())
         if acc[2] > 0
     )
-    return WindProfile(band_m=band_m, bands=bands)
+    return WindProfile(band_m=band_m, bands=winds)

@@ -267,7 +267,7 @@ def test_rows_follow_the_fixes_keep_their_ids_and_go_when_the_flight_goes(
         con.close()
 
 
-def test_refreshing_a_silent_tracker_is_quick_and_writes_nothing(imported: Imported) -> None:
+def test_refreshing_a_silent_tracker_writes_nothing(imported: Imported) -> None:
     em, db = imported("clean")
     _refresh(db, trackers=[em.tracker()])
     before = _rows(db)
@@ -280,8 +280,7 @@ def test_refreshing_a_silent_tracker_is_quick_and_writes_nothing(imported: Impor
     finally:
         store.close()
     print(f"refresh of one tracker ({flights[0].fix_count} fixes): {took * 1000:.0f} ms")
-    assert _rows(db) == before
-    assert took < 2.0
+    assert _rows(db) == before  # how long it takes is for benchmarks/flight_analysis.py
 
 
 def test_unknown_trackers_have_no_flights(imported: Imported) -> None:
