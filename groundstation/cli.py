@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from groundstation.pipeline import Pipeline
 from groundstation.printable import printable as _safe
 from groundstation.sources.files import SourceError
 from groundstation.sources.serial_port import list_serial_ports
-from groundstation.store.database import Store, StoreError
+from groundstation.store.database import Store, StoreError, describe_error
 from groundstation.store.queries import status as status_query
 from groundstation.store.schema import SchemaTooNew
 from groundstation.store.writer import BatchWriter
@@ -282,6 +283,8 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
         store = Store(db, readonly=True)
         try:
             result = status_query(store)
+        except sqlite3.Error as exc:  # e.g. a WAL database in a folder it cannot write to
+            raise StoreError(describe_error(exc, db)) from None
         finally:
             store.close()
     if as_json:

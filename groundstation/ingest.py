@@ -77,10 +77,10 @@ def import_file(
                 progress(len(chunk))
         else:
             pipeline.publish(key, ingest.finish(received))
-            if pipeline.writer is not None:
-                pipeline.writer.flush()
-                if pipeline.writer.error is None:
-                    store.mark_complete(key)
+            writer = pipeline.writer
+            # Complete only once every line is committed: a kill after this adds nothing more.
+            if writer is not None and writer.flush(timeout=None) and writer.error is None:
+                store.mark_complete(key)
         return ImportResult(info.name, key, counts, False)
     finally:
         if spooled is not None:

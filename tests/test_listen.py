@@ -52,7 +52,8 @@ class Listen:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         self.stderr: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.pump = threading.Thread(target=self._pump, daemon=True)
+        self.pump.start()
 
     def _pump(self) -> None:
         assert self.proc.stderr is not None
@@ -69,7 +70,13 @@ class Listen:
 
     def stop(self) -> tuple[int, str]:
         self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=20)
+        assert self.proc.stdout is not None  # stderr belongs to the pump thread: not read here
+        out = self.proc.stdout.read()
+        self.proc.stdout.close()
+        self.proc.wait(timeout=20)
+        self.pump.join(timeout=5)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
         return self.proc.returncode, out
 
 

@@ -62,7 +62,8 @@ class PacketAssembler:
             if len(self._held) > MAX_PACKET_LINES + 1:
                 return self.flush()
             return []
-        if self._protocol and data.startswith(b"$") and not data.startswith(b"$PHAB"):
+        if self._protocol and data.startswith(b"$") and not data.startswith((b"$PHAB", b"$$")):
+            # (a $$ UKHAS sentence names its own tracker and is never part of our packets)
             self._orphans.append(raw)  # a packet whose header was lost
             return []
         if check is not None and self._orphans:

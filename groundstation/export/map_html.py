@@ -282,7 +282,7 @@ def build_map(
     """
     if not exports:
         raise ExportError("there is no flight to put on the map")
-    page_title = plain_text(title) if title is not None else default_title(exports)
+    page_title = plain_text(title if title is not None else default_title(exports))
     scale = AltitudeScale.for_max(max(e.flight.max_alt_m for e in exports))
     fmap = folium.Map(tiles=None, control_scale=True, zoom_start=9)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from groundstation.export.safe import plain_text
 from groundstation.flight import (
     Flight,
     Prediction,
@@ -49,8 +50,8 @@ class FlightExport:
 
     @property
     def label(self) -> str:
-        """A short human name: the tracker and the flight's start (UTC)."""
-        return f"{self.flight.tracker} {self.flight.start_time:%Y-%m-%d %H:%M}Z"
+        """A short human name: the tracker and the flight's start (UTC), controls removed."""
+        return plain_text(f"{self.flight.tracker} {self.flight.start_time:%Y-%m-%d %H:%M}Z")
 
 
 @dataclass(frozen=True, slots=True)

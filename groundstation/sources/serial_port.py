@@ -108,7 +108,10 @@ class PortReader:
             waiting = port.in_waiting
             data = port.read(waiting or 1)
             if data:
-                on_bytes(data, datetime.now(UTC))
+                try:
+                    on_bytes(data, datetime.now(UTC))
+                except Exception:  # a bug downstream must not silently stop the port
+                    log.exception("failed to handle bytes from %s", self.port)
 
 
 def _describe(exc: BaseException) -> str:

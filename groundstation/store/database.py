@@ -59,6 +59,8 @@ class SourceInfo:
 def describe_error(exc: BaseException, path: str | Path) -> str:
     """One plain sentence for a database failure."""
     text = str(exc).lower()
+    if getattr(exc, "sqlite_errorname", "") in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"):
+        return f"cannot write to the database {path}: the disk is full"
     if "readonly" in text or "read-only" in text:
         return f"cannot write to the database {path}: it is read-only"
     if "locked" in text or "busy" in text:

@@ -95,11 +95,18 @@ class BatchWriter:
         if items:
             self._queue.put(items)
 
-    def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until everything put so far is committed (or ``timeout`` passes)."""
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Wait until everything put so far is committed (or given up on); False if ``timeout``
+        passed first (``None``: no limit) or the writer thread is gone."""
         done = threading.Event()
         self._queue.put(done)
-        return done.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not done.wait(0.2):
+            if not self._thread.is_alive() or (
+                deadline is not None and time.monotonic() > deadline
+            ):
+                return done.is_set()
+        return True
 
     def close(self, timeout: float = 60.0) -> None:
         if self._started:
