@@ -105,7 +105,7 @@ def _pipeline(
             raise click.ClickException(problem)
 
 
-_BULK: dict[str, Any] = {"max_delay": 1.0, "min_delay": 1.0, "max_batch": 50_000, "max_queue": 4}
+_BULK: dict[str, Any] = {"max_delay": 1.0, "min_delay": 1.0, "max_batch": 10_000, "max_queue": 4}
 """A bulk import commits big batches once a second; a few chunks in flight bound its memory."""
 _DATE_HELP = "The UTC day the log was recorded, for logs that never say it (GGA-only, UKHAS)."
 

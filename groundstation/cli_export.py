@@ -23,7 +23,6 @@ from groundstation.export import (
     ExportError,
     FlightExport,
     Station,
-    build_map,
     load_exports,
     safe_filename,
     to_csv,
@@ -181,6 +180,8 @@ def map_cmd(
     exports = _load(obj, idents, predictions=not no_predictions)
     where = _station(obj, station, config_path, exports)
     try:
+        from groundstation.export import build_map  # folium loads only for a map
+
         page = build_map(exports, station=where, offline=offline, title=title)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None

@@ -14,8 +14,9 @@ and landing predictions); :mod:`.source` builds those from a database.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from groundstation.export.data_formats import to_csv, to_geojson
-from groundstation.export.map_html import TRACK_TOLERANCE_M, build_map, default_title, export_map
 from groundstation.export.model import (
     ExportError,
     FlightExport,
@@ -27,6 +28,25 @@ from groundstation.export.safe import safe_filename
 from groundstation.export.simplify import simplify_track
 from groundstation.export.source import load_exports
 from groundstation.export.xml_formats import to_gpx, to_kml
+
+if TYPE_CHECKING:
+    from groundstation.export.map_html import (
+        TRACK_TOLERANCE_M,
+        build_map,
+        default_title,
+        export_map,
+    )
+
+_MAP_NAMES = frozenset({"TRACK_TOLERANCE_M", "build_map", "default_title", "export_map"})
+
+
+def __getattr__(name: str) -> Any:
+    """The map's names load folium (half a second) only when a map is made."""
+    if name in _MAP_NAMES:
+        from groundstation.export import map_html
+
+        return getattr(map_html, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "TRACK_TOLERANCE_M",
