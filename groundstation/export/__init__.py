@@ -48,6 +48,7 @@ def __getattr__(name: str) -> Any:
         return getattr(map_html, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "TRACK_TOLERANCE_M",
     "ExportError",
