@@ -223,7 +223,15 @@ def predict_flight(
     if plan is None:
         return None
     profile = wind_profile(plan.airborne, s.wind_band_m)
-    path, burst = fly(
+    path, burst = _fly_plan(plan, profile, s)
+    return _prediction(plan, path, burst)
+
+
+def _fly_plan(
+    plan: _Plan, profile: WindProfile | None, s: PredictionSettings
+) -> tuple[list[TrackPoint], TrackPoint | None]:
+    """Fly a plan's remaining flight through a wind profile (None: no wind)."""
+    return fly(
         plan.start,
         profile,
         ascent_mps=plan.ascent_mps,
@@ -233,7 +241,6 @@ def predict_flight(
         step_s=s.step_s,
         path_step_s=s.path_step_s,
     )
-    return _prediction(plan, path, burst)
 
 
 def predict_at(
@@ -275,16 +282,7 @@ def naive_flight_prediction(
     plan = _plan(flight, kind, s)
     if plan is None:
         return None
-    still, burst = fly(
-        plan.start,
-        None,
-        ascent_mps=plan.ascent_mps,
-        burst_alt_m=plan.burst_alt_m,
-        sea_level_descent_mps=plan.sea_level_mps,
-        ground_alt_m=plan.ground_alt_m,
-        step_s=s.step_s,
-        path_step_s=s.path_step_s,
-    )
+    still, burst = _fly_plan(plan, None, s)
     velocity = ground_velocity(plan.airborne, plan.start.time, s.rate_window_s)
     ve = velocity.east_mps if velocity is not None else 0.0
     vn = velocity.north_mps if velocity is not None else 0.0
