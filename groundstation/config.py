@@ -16,6 +16,13 @@ one. Every key is optional::
     [live]
     stale_after_s = 600            # a tracker silent this long has lost its signal
 
+    [boundary]
+    files = ["border.geojson"]     # GeoJSON lines/polygons to watch (relative to this file)
+
+    [campaign]
+    window_h = 12                  # flights launched within this span of the first form one
+    radius_km = 50                 # ... if their launch site is this close to one of its sites
+
 Other sections are left to the parts of the program that read them. An unknown key in the
 sections above, or a value of the wrong kind, is a :class:`ConfigError` naming the file and key.
 
@@ -47,6 +54,8 @@ _KNOWN_KEYS = {
     "station": {"lat", "lon", "alt", "alt_m"},
     "prediction": {"burst_altitude_m", "sea_level_descent_mps"},
     "live": {"stale_after_s"},
+    "boundary": {"files"},
+    "campaign": {"window_h", "radius_km"},
 }
 
 
@@ -79,6 +88,9 @@ class Config:
     burst_altitude_m: float | None = None
     sea_level_descent_mps: float | None = None
     stale_after_s: float | None = None
+    boundary_paths: tuple[Path, ...] = ()
+    campaign_window_h: float | None = None
+    campaign_radius_km: float | None = None
 
 
 def _check_position(lat: float, lon: float, alt_m: float | None, what: str) -> None:
@@ -170,6 +182,21 @@ def _positive(section: Mapping[str, Any], key: str, where: str) -> float | None:
     return number
 
 
+def _paths(
+    section: Mapping[str, Any], key: str, where: str, config_path: Path | None
+) -> tuple[Path, ...]:
+    """A list of file names, relative to the configuration file's folder."""
+    value = section.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: {key} must be a file name or a list of file names")
+    base = config_path.parent if config_path is not None else Path()
+    return tuple(base / Path(v).expanduser() for v in value)
+
+
 def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     """The settings in parsed TOML data (see the module's documentation for the keys)."""
     name = str(path) if path is not None else "configuration"
@@ -199,6 +226,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         _check_position(lat, lon, alt, where)
         station = StationPosition(lat, lon, alt, f"config file {name}")
     prediction = sections["prediction"]
+    campaign = sections["campaign"]
     return Config(
         path=path,
         station=station,
@@ -207,6 +235,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
             prediction, "sea_level_descent_mps", f"{name} [prediction]"
         ),
         stale_after_s=_positive(sections["live"], "stale_after_s", f"{name} [live]"),
+        boundary_paths=_paths(sections["boundary"], "files", f"{name} [boundary]", path),
+        campaign_window_h=_positive(campaign, "window_h", f"{name} [campaign]"),
+        campaign_radius_km=_positive(campaign, "radius_km", f"{name} [campaign]"),
     )
 
 
