@@ -30,7 +30,6 @@ positions are nudged by 1e-9 degree (a tenth of a millimetre) before the geometr
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -43,7 +42,20 @@ import numpy as np
 
 from groundstation.flight import sphere
 from groundstation.flight.flights import TrackPoint
-from groundstation.flight.sphere import Bools, Floats, Ints
+from groundstation.flight.sphere import (
+    NUDGE_LAT,
+    NUDGE_LON,
+    Event,
+    Floats,
+    Geometry,
+    cancels,
+    distance,
+    events,
+    near,
+    nudged,
+    prepare,
+    side,
+)
 
 __all__ = [
     "Boundary",
@@ -59,12 +71,6 @@ __all__ = [
 
 BoundaryKind = Literal["line", "polygon"]
 
-_NUDGE_LAT = 0.6e-9  # degrees; see the module docstring
-_NUDGE_LON = 0.8e-9
-_TOUCH_M = 0.05  # a crossing and a crossing back within this are a touch
-_TOUCH = _TOUCH_M / sphere.EARTH_RADIUS_M
-_CHUNK = 16
-_MAX_AREA_RADIUS_DEG = 80.0
 _GEOMETRIES = "LineString, MultiLineString, Polygon or MultiPolygon"
 
 
@@ -247,248 +253,25 @@ def _ring(value: Any) -> tuple[tuple[float, float], ...]:
     return (*points, points[0])
 
 
-# -- the geometry, prepared once per boundary --------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Geometry:
-    kind: BoundaryKind
-    a: Floats  # arc starts (m x 3)
-    b: Floats  # arc ends
-    n: Floats  # unit normals, pointing left
-    include_end: Bools  # the last arc of a line holds its end vertex
-    before: Ints  # the arc ending where this one starts (same part), else -1
-    after: Ints  # the arc starting where this one ends (same part), else -1
-    low: Floats  # per-arc boxes
-    high: Floats
-    chunk_low: Floats
-    chunk_high: Floats
-    # areas: a central (gnomonic) projection around ``centre``, exact for great circles
-    centre: Floats
-    east: Floats
-    north: Floats
-    x1: Floats
-    y1: Floats
-    x2: Floats
-    y2: Floats
-
-
-@functools.lru_cache(maxsize=64)
-def _geometry(boundary: Boundary) -> _Geometry:
-    if not boundary.parts:
-        raise ValueError("has no vertices")
-    starts: list[Floats] = []
-    ends: list[Floats] = []
-    include_end: list[bool] = []
-    before: list[int] = []
-    after: list[int] = []
-    for part in boundary.parts:
-        if len(part) < 2:
-            raise ValueError("has a part with fewer than two vertices")
-        v = sphere.unit_vectors([p[0] for p in part], [p[1] for p in part])
-        first = len(before)
-        count = len(part) - 1
-        closed = boundary.kind == "polygon"
-        starts.append(v[:-1])
-        ends.append(v[1:])
-        include_end.extend([False] * (count - 1) + [not closed])
-        before.extend([first + count - 1 if closed else -1] + list(range(first, first + count - 1)))
-        after.extend(list(range(first + 1, first + count)) + [first if closed else -1])
-    a = np.concatenate(starts)
-    b = np.concatenate(ends)
-    raw = np.cross(a, b)
-    length = np.linalg.norm(raw, axis=-1)
-    if np.any(length < 1e-12):
-        raise ValueError("has two consecutive vertices that are antipodal")
-    n = raw / length[:, None]
-    low, high = sphere.boxes(a, b)
-    chunk_low, chunk_high = sphere.chunk_boxes(low, high, _CHUNK)
-    centre = sphere.normalized(a.sum(axis=0))
-    if boundary.kind == "polygon" and (
-        not np.any(centre)
-        or np.min(sphere.dot(a, centre)) < math.cos(math.radians(_MAX_AREA_RADIUS_DEG))
-    ):
-        raise ValueError(f"is too large: it must lie within {_MAX_AREA_RADIUS_DEG:g} degrees")
-    pole = np.array([0.0, 0.0, 1.0]) if abs(centre[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    east = sphere.normalized(np.cross(pole, centre))
-    north = np.cross(centre, east)
-    x1, y1 = _project(a, centre, east, north)
-    x2, y2 = _project(b, centre, east, north)
-    return _Geometry(
-        boundary.kind,
-        a,
-        b,
-        n,
-        np.array(include_end, dtype=np.bool_),
-        np.array(before, dtype=np.int64),
-        np.array(after, dtype=np.int64),
-        low,
-        high,
-        chunk_low,
-        chunk_high,
-        centre,
-        east,
-        north,
-        x1,
-        y1,
-        x2,
-        y2,
-    )
-
-
-def _project(v: Floats, centre: Floats, east: Floats, north: Floats) -> tuple[Floats, Floats]:
-    depth = v @ centre
-    return (v @ east) / depth, (v @ north) / depth
-
-
-def _nudged(lat: float, lon: float) -> Floats:
-    return np.asarray(sphere.unit_vectors([lat + _NUDGE_LAT], [lon + _NUDGE_LON])[0])
-
-
 # -- side and distance -------------------------------------------------------------------------
 
 
 def side_of(boundary: Boundary, lat: float, lon: float) -> str:
     """``"left"``/``"right"`` of a line as drawn, ``"inside"``/``"outside"`` of an area."""
-    return _side(_geometry(boundary), _nudged(lat, lon))
-
-
-def _side(g: _Geometry, p: Floats) -> str:
-    if g.kind == "polygon":
-        return "inside" if _inside(g, p) else "outside"
-    return "left" if _left(g, p) else "right"
-
-
-def _inside(g: _Geometry, p: Floats) -> bool:
-    depth = float(p @ g.centre)
-    if depth <= 0:
-        return False
-    px, py = float(p @ g.east) / depth, float(p @ g.north) / depth
-    spans = (g.y1 > py) != (g.y2 > py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        at = g.x1 + (py - g.y1) * (g.x2 - g.x1) / (g.y2 - g.y1)
-    return bool(np.count_nonzero(spans & (px < at)) % 2)
-
-
-def _left(g: _Geometry, p: Floats) -> bool:
-    dist, where = sphere.distance_to_arcs(p, g.a, g.b, g.n)
-    j = int(np.argmin(dist))
-    if where[j] == 1 and g.before[j] >= 0:
-        return _left_at_vertex(g, int(g.before[j]), j, p)
-    if where[j] == 2 and g.after[j] >= 0:
-        return _left_at_vertex(g, j, int(g.after[j]), p)
-    return bool(g.n[j] @ p >= 0)
-
-
-def _left_at_vertex(g: _Geometry, incoming: int, outgoing: int, p: Floats) -> bool:
-    """Left of two arcs meeting at a vertex: of both where the line turns left, else of either."""
-    left_in = bool(g.n[incoming] @ p >= 0)
-    left_out = bool(g.n[outgoing] @ p >= 0)
-    if g.n[incoming] @ g.b[outgoing] > 0:
-        return left_in and left_out
-    return left_in or left_out
+    return side(_geometry(boundary), nudged(lat, lon))
 
 
 def distance_m(boundary: Boundary, lat: float, lon: float) -> float:
     """The distance (metres, along the ground) from a point to the nearest point of the line or
     of the area's outline, whichever side the point is on."""
-    g = _geometry(boundary)
-    dist, _ = sphere.distance_to_arcs(sphere.unit_vectors([lat], [lon])[0], g.a, g.b, g.n)
-    return float(dist.min()) * sphere.EARTH_RADIUS_M
+    return distance(_geometry(boundary), lat, lon)
+
+
+def _geometry(boundary: Boundary) -> Geometry:
+    return prepare(boundary.kind, boundary.parts)
 
 
 # -- crossings ---------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Event:
-    segment: int  # the track's arc, from fix ``segment`` to fix ``segment + 1``
-    fraction: float  # of the way along it
-    point: Floats
-    from_side: str
-    to_side: str
-
-
-def _hits(
-    g: _Geometry, p: Floats, q: Floats, seg: Ints, arc: Ints
-) -> tuple[Ints, Ints, Floats, Floats]:
-    """Of the candidate pairs (track arc ``p[seg] -> q[seg]``, boundary arc ``arc``), those
-    that cross: the track arc, the boundary arc, the fraction along the track arc, the point."""
-    n = g.n[arc]
-    dp = sphere.dot(n, p[seg])
-    dq = sphere.dot(n, q[seg])
-    change = (dp >= 0) != (dq >= 0)
-    seg, arc, n, dp, dq = seg[change], arc[change], n[change], dp[change], dq[change]
-    t = dp / (dp - dq)
-    x = sphere.normalized(p[seg] + t[:, None] * (q[seg] - p[seg]))
-    on = sphere.on_arc(g.a[arc], g.b[arc], n, x, g.include_end[arc])
-    seg, arc, x = seg[on], arc[on], x[on]
-    whole = sphere.angle(p[seg], q[seg])
-    part = sphere.angle(p[seg], x)
-    fraction = np.where(whole > 0, np.clip(part / np.where(whole > 0, whole, 1.0), 0, 1), 0.0)
-    return seg, arc, fraction, x
-
-
-def _candidates(g: _Geometry, p: Floats, q: Floats) -> tuple[Ints, Ints]:
-    """Pairs (track arc, boundary arc) whose boxes overlap, found chunk by chunk."""
-    low, high = sphere.boxes(p, q)
-    if len(p) <= _CHUNK:
-        seg, arc = sphere.overlapping(low, high, g.low, g.high)
-        return seg, arc
-    chunk_low, chunk_high = sphere.chunk_boxes(low, high, _CHUNK)
-    ci, cj = sphere.overlapping(chunk_low, chunk_high, g.chunk_low, g.chunk_high)
-    segs: list[Ints] = []
-    arcs: list[Ints] = []
-    offsets = np.arange(_CHUNK, dtype=np.int64)
-    step = 4096
-    for start in range(0, len(ci), step):
-        si = (ci[start : start + step, None, None] * _CHUNK + offsets[None, :, None]).repeat(
-            _CHUNK, axis=2
-        )
-        aj = (cj[start : start + step, None, None] * _CHUNK + offsets[None, None, :]).repeat(
-            _CHUNK, axis=1
-        )
-        si, aj = si.ravel(), aj.ravel()
-        keep = (si < len(p)) & (aj < len(g.a))
-        si, aj = si[keep], aj[keep]
-        hit = np.all((low[si] <= g.high[aj]) & (g.low[aj] <= high[si]), axis=-1)
-        segs.append(si[hit])
-        arcs.append(aj[hit])
-    if not segs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(segs), np.concatenate(arcs)
-
-
-def _events(g: _Geometry, p: Floats, q: Floats, first_side: str) -> list[_Event]:
-    """The crossings of track arcs ``p -> q`` in track order, sides worked out."""
-    seg, arc = _candidates(g, p, q)
-    hit_seg, hit_arc, fraction, x = _hits(g, p, q, seg, arc)
-    order = np.lexsort((fraction, hit_seg))
-    events = []
-    side = first_side
-    for k in order:
-        s = int(hit_seg[k])
-        if g.kind == "polygon":
-            other = "outside" if side == "inside" else "inside"
-            events.append(_Event(s, float(fraction[k]), x[k], side, other))
-            side = other
-        else:
-            left = bool(g.n[hit_arc[k]] @ p[s] >= 0)
-            sides = ("left", "right") if left else ("right", "left")
-            events.append(_Event(s, float(fraction[k]), x[k], *sides))
-    return events
-
-
-def _cancels(top: _Event, event: _Event) -> bool:
-    return (
-        top.from_side == event.to_side
-        and top.to_side == event.from_side
-        and float(sphere.angle(top.point, event.point)) < _TOUCH
-    )
-
-
-def _near(a: Floats, b: Floats) -> Any:
-    return sphere.angle(np.atleast_2d(a), np.atleast_2d(b)) < _TOUCH
 
 
 def crossings(boundary: Boundary, track: Sequence[TrackPoint]) -> list[Crossing]:
@@ -499,16 +282,14 @@ def crossings(boundary: Boundary, track: Sequence[TrackPoint]) -> list[Crossing]
     start = track[0].time
     seconds = np.array([(p.time - start).total_seconds() for p in track])
     alts = np.array([math.nan if p.alt_m is None else p.alt_m for p in track], dtype=np.float64)
-    v = sphere.unit_vectors(
-        [p.lat + _NUDGE_LAT for p in track], [p.lon + _NUDGE_LON for p in track]
-    )
-    raw = _events(g, v[:-1], v[1:], _side(g, v[0]))
-    kept: list[_Event] = []
+    v = sphere.unit_vectors([p.lat + NUDGE_LAT for p in track], [p.lon + NUDGE_LON for p in track])
+    raw = events(g, v[:-1], v[1:], side(g, v[0]))
+    kept: list[Event] = []
     for event in raw:
         if (
             kept
-            and _cancels(kept[-1], event)
-            and bool(np.all(_near(kept[-1].point, v[kept[-1].segment + 1 : event.segment + 1])))
+            and cancels(kept[-1], event)
+            and bool(np.all(near(kept[-1].point, v[kept[-1].segment + 1 : event.segment + 1])))
         ):
             kept.pop()
         else:
@@ -516,7 +297,7 @@ def crossings(boundary: Boundary, track: Sequence[TrackPoint]) -> list[Crossing]
     return [_crossing(boundary.name, e, start, seconds, alts) for e in kept]
 
 
-def _crossing(name: str, e: _Event, start: datetime, seconds: Floats, alts: Floats) -> Crossing:
+def _crossing(name: str, e: Event, start: datetime, seconds: Floats, alts: Floats) -> Crossing:
     i, f = e.segment, e.fraction
     at = float(seconds[i] + f * (seconds[i + 1] - seconds[i]))
     alt = float(alts[i] + f * (alts[i + 1] - alts[i]))
@@ -545,27 +326,27 @@ class CrossingWatch:
         self._g = _geometry(boundary)
         self._last: tuple[Floats, datetime, float] | None = None
         self._side = ""
-        self._pending: list[tuple[_Event, Crossing]] = []
+        self._pending: list[tuple[Event, Crossing]] = []
 
     def feed(self, time: datetime, lat: float, lon: float, alt_m: float | None) -> list[Crossing]:
-        v = _nudged(lat, lon)
+        v = nudged(lat, lon)
         alt = math.nan if alt_m is None else alt_m
         if self._last is None:
             self._last = (v, time, alt)
-            self._side = _side(self._g, v)
+            self._side = side(self._g, v)
             return []
         last, start, last_alt = self._last
         self._last = (v, time, alt)
         seconds = np.array([0.0, (time - start).total_seconds()])
         alts = np.array([last_alt, alt])
-        for event in _events(self._g, last[None, :], v[None, :], self._side):
-            if self._pending and _cancels(self._pending[-1][0], event):
+        for event in events(self._g, last[None, :], v[None, :], self._side):
+            if self._pending and cancels(self._pending[-1][0], event):
                 self._pending.pop()
             else:
                 crossing = _crossing(self._boundary.name, event, start, seconds, alts)
                 self._pending.append((event, crossing))
             self._side = event.to_side
-        settled = [not bool(_near(e.point, v)[0]) for e, _ in self._pending]
+        settled = [not bool(near(e.point, v)[0]) for e, _ in self._pending]
         if True not in settled:
             return []
         cut = len(settled) - settled[::-1].index(True)
