@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from firmware_protocol.atmosphere import descent_rate_at
 from firmware_protocol.emulator.config import SimulationConfig
-from firmware_protocol.emulator.wind import WindProfile
+from firmware_protocol.emulator.wind import Wind, WindProfile
 
 Phase = Literal["prelaunch", "ascent", "descent", "landed"]
 EARTH_RADIUS_M = 6_371_008.8
@@ -86,11 +86,19 @@ def move(lat: float, lon: float, east_m: float, north_m: float) -> tuple[float, 
     return new_lat, (new_lon + 180.0) % 360.0 - 180.0
 
 
-class _Flight:
+class BalloonFlight:
+    """A balloon's true state, stepped forward in time by :meth:`advance_to`."""
+
     def __init__(
-        self, config: SimulationConfig, wind: WindProfile, rng: random.Random, site: _State
+        self,
+        config: SimulationConfig,
+        wind: Wind,
+        rng: random.Random,
+        site: _State,
+        max_step: float = MAX_STEP_S,
     ) -> None:
         self.config = config
+        self.max_step = max_step
         self.wind = wind
         self.rng = rng
         self.state = site
@@ -99,9 +107,26 @@ class _Flight:
         self.burst: tuple[float, float, float, float] | None = None
         self.landing: tuple[float, float, float] | None = None
 
+    @classmethod
+    def on_ground(
+        cls,
+        config: SimulationConfig,
+        wind: Wind,
+        rng: random.Random,
+        site: tuple[float, float, float],
+        power_on: float,
+        launch_time: float,
+        max_step: float = MAX_STEP_S,
+    ) -> BalloonFlight:
+        """A tracker switched on at ``power_on`` at a site (lat, lon, alt), launched later."""
+        lat, lon, alt = site
+        flight = cls(config, wind, rng, _State(power_on, lat, lon, alt, "prelaunch"), max_step)
+        flight.launch_time = launch_time
+        return flight
+
     def advance_to(self, target: float) -> None:
         while self.state.time < target - 1e-9:
-            self._step(min(MAX_STEP_S, target - self.state.time))
+            self._step(min(self.max_step, target - self.state.time))
 
     def _step(self, h: float) -> None:
         s = self.state
@@ -149,7 +174,7 @@ class _Flight:
         spread = math.sqrt(1 - phi * phi)
         s.gust_east = phi * s.gust_east + spread * self.rng.gauss(0, 1.0)
         s.gust_north = phi * s.gust_north + spread * self.rng.gauss(0, 1.0)
-        east, north = self.wind.velocity(s.alt + 0.5 * s.up * h)
+        east, north = self.wind.velocity_at(s.alt + 0.5 * s.up * h, s.time)
         s.east, s.north = east + s.gust_east, north + s.gust_north
         s.lat, s.lon = move(s.lat, s.lon, s.east * h, s.north * h)
 
@@ -165,9 +190,20 @@ def fly_tracker(config: SimulationConfig, index: int, wind: WindProfile) -> Flig
     if index > 0:  # other teams launch a few hundred metres away
         lat, lon = move(lat, lon, rng.uniform(-400, 400), rng.uniform(-400, 400))
     power_on = index * config.launch_spacing
-    flight = _Flight(config, wind, rng, _State(power_on, lat, lon, config.launch_alt, "prelaunch"))
+    flight = BalloonFlight(
+        config, wind, rng, _State(power_on, lat, lon, config.launch_alt, "prelaunch")
+    )
     flight.launch_time = power_on + config.prelaunch
     first = round(power_on + rng.uniform(0, min(config.interval, 1.0)), 2)
+    return sample_flight(config, flight, config.callsign(index), first)
+
+
+def sample_flight(
+    config: SimulationConfig, flight: BalloonFlight, callsign: str, first: float
+) -> FlightTruth:
+    """Fly ``flight`` to the ground, sampling its truth every ``config.interval`` seconds from
+    ``first`` until ``config.landed_duration`` after landing."""
+    lat, lon = flight.state.lat, flight.state.lon
     points: list[TruthPoint] = []
     k = 0
     while True:
@@ -190,9 +226,7 @@ def fly_tracker(config: SimulationConfig, index: int, wind: WindProfile) -> Flig
         landing_lat=landing[1],
         landing_lon=landing[2],
     )
-    return FlightTruth(
-        config.callsign(index), lat, lon, config.launch_alt, first, events, tuple(points)
-    )
+    return FlightTruth(callsign, lat, lon, flight.ground, first, events, tuple(points))
 
 
 def fly(config: SimulationConfig) -> list[FlightTruth]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from firmware_protocol.emulator.config import SimulationConfig
 from firmware_protocol.emulator.flight import FlightTruth, fly
@@ -81,8 +81,16 @@ def simulate(
     if flights is None:
         flights = fly(config)
     streams = [reports(config, index, flight) for index, flight in enumerate(flights)]
-    rng = random.Random(f"{config.seed}:link")
-    for report in heapq.merge(*streams, key=lambda r: (r.time, r.tracker)):
+    merged = heapq.merge(*streams, key=lambda r: (r.time, r.tracker))
+    return over_the_air(config, merged, random.Random(f"{config.seed}:link"))
+
+
+def over_the_air(
+    config: SimulationConfig, merged: Iterable[Report], rng: random.Random
+) -> Iterator[tuple[float, bytes]]:
+    """What a receiver hears of reports in time order: the link faults of ``config`` applied
+    with ``rng``, and (in the habp format) the receiver's own report after each packet."""
+    for report in merged:
         lost = rng.random() < config.loss
         noise = receiver_noise(rng) if rng.random() < config.noise else b""
         if lost:
