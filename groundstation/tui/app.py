@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from groundstation.models import Fix
 from groundstation.tui.analysis import Analysis, analyse
+from groundstation.tui.fleet import SORT_COLUMNS, FleetView, count
 from groundstation.tui.inbox import Inbox
 from groundstation.tui.map_export import export_selected
 from groundstation.tui.model import LiveModel
@@ -32,6 +33,7 @@ from groundstation.tui.settings import LiveSettings, Station
 from groundstation.tui.sources import Source
 from groundstation.tui.widgets.detail import DetailPane
 from groundstation.tui.widgets.event_log import EventLog
+from groundstation.tui.widgets.fleet_summary import FleetSummary
 from groundstation.tui.widgets.status_bar import StatusBar
 from groundstation.tui.widgets.tracker_table import TrackerTable
 
@@ -48,6 +50,11 @@ class LiveApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("e", "toggle_events", "Events"),
         Binding("m", "export_map", "Map"),
+        Binding("s", "sort(1)", "Sort"),
+        Binding("S", "sort(-1)", "Sort back", show=False),
+        Binding("r", "reverse", "Reverse", show=False),
+        Binding("f", "filter(1)", "Filter"),
+        Binding("F", "filter(-1)", "Filter back", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
@@ -66,6 +73,7 @@ class LiveApp(App[None]):
         self.sources = list(sources)
         self.inbox = inbox or Inbox()
         self.model = LiveModel(self.settings)
+        self.fleet = FleetView()
         self.export_folder = export_folder or Path.cwd()
         self.message = ""
         self.main = MainScreen()
@@ -75,6 +83,7 @@ class LiveApp(App[None]):
         self._analysis_started: dict[str, float] = {}
         self._started = False
         self._stopped = False
+        self._placed = 0  # trackers in the table's order when it was last arranged
         self._notice: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -86,6 +95,7 @@ class LiveApp(App[None]):
         self.set_interval(1.0, self.tick)
         self.start_sources()
         self._status()
+        self._arrange()
         # Everything built so far (modules, styles, widgets) lives as long as the app: move it out
         # of the collector's reach, so that full collections, which stop the UI thread, stay short.
         gc.collect()
@@ -125,6 +135,8 @@ class LiveApp(App[None]):
             self.model.port_event(event)
         if changed:
             self._show(changed)
+            if self._placed != len(self.model.trackers):
+                self._arrange()  # new trackers take their place in the order at once
         if events:
             self._status()
         self._log_events()
@@ -141,6 +153,7 @@ class LiveApp(App[None]):
         if notice is not None:
             self.message = notice
         self._show(set(self.model.trackers), plot=True)
+        self._arrange()
         self._log_events()
         self._status()
 
@@ -162,6 +175,24 @@ class LiveApp(App[None]):
             table.show(trackers[name], now, station)
         if table.selected in names:
             self._show_detail(plot=plot)
+
+    def _arrange(self) -> None:
+        """Sort and filter the rows, count the fleet (once a second, on new trackers, after
+        flight analysis and when the crew changes the sort or the filter: rows do not jump
+        about between)."""
+        model, fleet = self.model, self.fleet
+        trackers = model.trackers.values()
+        names = fleet.order(trackers, model.station)
+        self._placed = len(model.trackers)
+        placeholder = ""
+        if not names and model.trackers:
+            placeholder = f"no tracker is {fleet.filter} (f: next filter)"
+        table = self.main.query_one(TrackerTable)
+        table.set_order(names, placeholder)
+        table.sort_indicator(SORT_COLUMNS[fleet.sort], fleet.arrow)
+        self.main.query_one(FleetSummary).show(
+            count(trackers), fleet.filter, fleet.describe(), boundaries=False
+        )
 
     def _show_detail(self, *, plot: bool = True) -> None:
         selected = self.main.query_one(TrackerTable).selected
@@ -220,6 +251,7 @@ class LiveApp(App[None]):
             for result in results:
                 self.model.set_analysis(result)
             self._show({r.tracker for r in results})
+            self._arrange()
             self._log_events()
         elif event.state == WorkerState.ERROR:
             log.error("flight analysis failed: %s", event.worker.error)
@@ -232,6 +264,18 @@ class LiveApp(App[None]):
             table.action_cursor_down()
         else:
             table.action_cursor_up()
+
+    def action_sort(self, step: int) -> None:
+        self.fleet.next_sort(step, station_known=self.model.station is not None)
+        self._arrange()
+
+    def action_reverse(self) -> None:
+        self.fleet.reverse = not self.fleet.reverse
+        self._arrange()
+
+    def action_filter(self, step: int) -> None:
+        self.fleet.next_filter(step, boundaries=False)
+        self._arrange()
 
     def action_toggle_events(self) -> None:
         self.main.query_one(EventLog).toggle_class("hidden")

@@ -69,6 +69,7 @@ class TrackerState:
     stale: bool = False
     low_battery: bool = False
     announced: dict[str, datetime] = field(default_factory=dict)
+    crossings: list[object] = field(default_factory=list)  # boundary crossings, oldest first
     dirty: bool = True  # fixes changed since the last analysis was started
 
     @property

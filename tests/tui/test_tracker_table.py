@@ -27,7 +27,11 @@ def test_columns_are_chosen_by_importance_and_kept_in_table_order():
     keys = [c.key for c in choose_columns(78, station_known=True)]
     assert keys[:7] == ["callsign", "age", "alt", "rate", "phase", "range", "bearing"]
     assert "lat" not in keys and "lon" not in keys
-    assert [c.key for c in choose_columns(200, station_known=True)] == [c.key for c in COLUMNS]
+    everything = [c.key for c in COLUMNS]
+    assert [c.key for c in choose_columns(200, True, boundaries_known=True)] == everything
+    # the crossings column only once a boundary is watched
+    assert [c.key for c in choose_columns(200, True)] == [k for k in everything if k != "cross"]
+    assert "cross" in [c.key for c in choose_columns(80, True, boundaries_known=True)][:6]
     no_station = [c.key for c in choose_columns(80, station_known=False)]
     assert no_station[:5] == ["callsign", "age", "alt", "rate", "phase"]
     assert not {"range", "bearing", "elev"} & set(no_station)
@@ -48,7 +52,7 @@ async def test_the_header_follows_the_width_and_whether_a_station_is_known(setti
     for size, station, wanted, absent in [
         ((80, 24), True, ["Callsign", "Age", "Alt m", "Rate", "Phase", "Range", "Brg"], ["Lat"]),
         ((80, 24), False, ["Callsign", "Age", "Alt m", "Rate", "Phase"], ["Range", "Brg"]),
-        ((200, 50), True, [c.label for c in COLUMNS], []),
+        ((200, 50), True, [c.label for c in COLUMNS if c.key != "cross"], ["Cross"]),
     ]:
         settings = settings_for(Clock(T0))
         if not station:

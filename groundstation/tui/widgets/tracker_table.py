@@ -14,7 +14,6 @@ the order of :data:`COLUMNS`. Narrower than the first few columns, the table scr
 
 from __future__ import annotations
 
-import bisect
 from datetime import datetime
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
@@ -31,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from groundstation.flight import look_angles
+from groundstation.tui.fleet import state
 from groundstation.tui.model import TrackerState
 from groundstation.tui.settings import Station
 from groundstation.tui.text import safe, visible
@@ -44,7 +44,9 @@ PHASE_STYLES = {
     "float": "#5fafff",
     "descent": "#ffaf00",
     "landed": "#d787ff",
+    "lost": "bold #ff5f5f",
 }
+CROSSED_STYLE = "bold #5fd7ff"
 PAD = 1
 """Blank cells either side of each column (two between neighbours)."""
 
@@ -61,6 +63,7 @@ COLUMNS = (
     Column("alt", "Alt m", 7),
     Column("rate", "Rate", 6),
     Column("phase", "Phase", 10),
+    Column("cross", "Cross", 5),
     Column("lat", "Lat", 9),
     Column("lon", "Lon", 10),
     Column("speed", "Spd Hdg", 9),
@@ -77,13 +80,16 @@ COLUMNS = (
 KEYS = tuple(c.key for c in COLUMNS)
 _INDEX = {key: i for i, key in enumerate(KEYS)}
 PRIORITY: tuple[tuple[str, ...], ...] = (
-    ("callsign",), ("age",), ("alt",), ("rate",), ("phase",), ("range", "bearing"), ("elev",),
+    ("callsign",), ("age",), ("alt",), ("rate",), ("phase",), ("cross",), ("range", "bearing"),
+    ("elev",),
     ("battery",), ("speed",), ("link",), ("lat", "lon"), ("packets", "lost"), ("bad",), ("temp",),
 )  # fmt: skip
 """Which columns stay when the terminal is narrow: the first groups that fit, in this order
 (a group is shown whole or not at all: latitude without longitude helps nobody)."""
 STATION_COLUMNS = frozenset({"range", "bearing", "elev"})
 """Columns that are always "-" without a station position; not given room until one is known."""
+BOUNDARY_COLUMNS = frozenset({"cross"})
+"""Columns that mean nothing while no boundary is watched; not given room until one is."""
 
 
 def age_text(seconds: float | None) -> str:
@@ -108,11 +114,8 @@ def row_values(t: TrackerState, now: datetime, station: Station | None) -> dict[
     values = dict.fromkeys(KEYS, "-")
     values["callsign"] = t.name
     values["age"] = age_text(t.age_s(now))
-    analysis = t.analysis
-    values["phase"] = (analysis.phase if analysis is not None else None) or "-"
-    flight = analysis.flight if analysis is not None else None
-    if flight is not None and flight.status == "signal lost" and flight.phases[-1] != "landed":
-        values["phase"] = "lost"
+    values["phase"] = state(t) or "-"
+    values["cross"] = str(len(t.crossings))
     if fix is not None:
         values["lat"] = f"{fix.lat:.5f}"
         values["lon"] = f"{fix.lon:.5f}"
@@ -155,12 +158,16 @@ def make_row(t: TrackerState, now: datetime, station: Station | None) -> Row:
     else:
         styles = [""] * len(KEYS)
         styles[_INDEX["phase"]] = PHASE_STYLES.get(values["phase"], "")
+        if t.crossings:
+            styles[_INDEX["cross"]] = CROSSED_STYLE
         if t.low_battery:
             styles[_INDEX["battery"]] = LOW_BATTERY_STYLE
     return Row(tuple(visible(values[k]) for k in KEYS), tuple(styles))
 
 
-def choose_columns(width: int, station_known: bool) -> tuple[Column, ...]:
+def choose_columns(
+    width: int, station_known: bool, boundaries_known: bool = False
+) -> tuple[Column, ...]:
     """The columns that fit in ``width`` cells, picked by :data:`PRIORITY`, in table order.
 
     The callsign is always shown, even when it alone is wider than ``width``.
@@ -169,6 +176,8 @@ def choose_columns(width: int, station_known: bool) -> tuple[Column, ...]:
     used = 0
     for group in PRIORITY:
         if not station_known and STATION_COLUMNS.intersection(group):
+            continue
+        if not boundaries_known and BOUNDARY_COLUMNS.intersection(group):
             continue
         need = sum(COLUMNS[_INDEX[key]].width + 2 * PAD for key in group)
         if used + need <= width or not chosen:
@@ -252,9 +261,10 @@ class TrackerTable(ScrollView, can_focus=True):
     """
 
     class Highlighted(Message):
-        """The cursor moved to another tracker (keys, a click, or the first row appearing)."""
+        """The cursor moved to another tracker (keys, a click, the first row appearing, or the
+        selected tracker leaving the rows shown); ``tracker`` is ``None`` when no row is left."""
 
-        def __init__(self, table: TrackerTable, tracker: str) -> None:
+        def __init__(self, table: TrackerTable, tracker: str | None) -> None:
             super().__init__()
             self.table = table
             self.tracker = tracker
@@ -265,24 +275,33 @@ class TrackerTable(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._names: list[str] = []
-        self._rows: dict[str, Row] = {}
+        self._names: list[str] = []  # the rows shown, in their order
+        self._index: dict[str, int] = {}
+        self._rows: dict[str, Row] = {}  # every tracker's row, shown or filtered out
         self._cursor = 0
         self._station_known = False
+        self._boundaries_known = False
         self._columns: tuple[Column, ...] = choose_columns(0, False)
         self._fitted_width = -1
         self._generation = 0  # bumped when every cached strip is out of date
         self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}
         self._header: tuple[int, Strip] | None = None
         self._looks: _Look | None = None
+        self._sorted: tuple[str, str] | None = None  # (column key, arrow)
+        self._placeholder = ""
         self.row_builds = 0
         """How many row strips were built (a measure of redraw work, for tests)."""
 
     # -- what is shown -------------------------------------------------------------------------
     @property
     def names(self) -> tuple[str, ...]:
-        """The trackers, in the order of their rows."""
+        """The trackers shown, in the order of their rows."""
         return tuple(self._names)
+
+    @property
+    def known(self) -> frozenset[str]:
+        """Every tracker the table has a row for, shown or not."""
+        return frozenset(self._rows)
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -301,45 +320,68 @@ class TrackerTable(ScrollView, can_focus=True):
         return safe(row.values[i], row.styles[i])
 
     def show(self, t: TrackerState, now: datetime, station: Station | None) -> bool:
-        """Add the tracker's row or update it; True if anything shown in it changed."""
+        """Keep the tracker's row up to date; True if anything in it changed.
+
+        A new tracker's row is shown once :meth:`set_order` puts it in the order.
+        """
         if (station is not None) != self._station_known:
             self._station_known = station is not None
             self._fit_columns(force=True)
         row = make_row(t, now, station)
         name = t.name
-        before = self._rows.get(name)
-        if before == row:
+        if self._rows.get(name) == row:
             return False
         self._rows[name] = row
-        if before is None:
-            self._insert(name)
-        else:
-            self._refresh_row(self._find(name))
+        index = self._index.get(name)
+        if index is not None:
+            self._refresh_row(index)
         return True
 
-    def _find(self, name: str) -> int:
-        """Where ``name`` is (or would go) among the rows, which are kept sorted."""
-        return bisect.bisect_left(self._names, name)
+    def watch_boundaries(self, known: bool) -> None:
+        """Give the crossings column room (or take it back) when boundaries are (not) watched."""
+        if known != self._boundaries_known:
+            self._boundaries_known = known
+            self._fit_columns(force=True)
 
-    def _insert(self, name: str) -> None:
+    def set_order(self, names: list[str], placeholder: str = "") -> bool:
+        """Show the rows of ``names`` in this order (a new sort, a filter, new trackers).
+
+        The cursor stays on the tracker it was on; if that one is no longer shown, it stays at
+        the same place in the table and the app is told which tracker is selected now.
+        ``placeholder`` is shown instead of rows when ``names`` is empty. True if it changed.
+        """
+        if names == self._names and placeholder == self._placeholder:
+            return False
         selected = self.selected
-        index = self._find(name)
-        self._names.insert(index, name)
+        self._names = list(names)
+        self._index = {name: i for i, name in enumerate(self._names)}
+        self._placeholder = placeholder
+        where = self._index.get(selected) if selected is not None else None
+        if where is not None:
+            self._cursor = where
+        else:
+            self._cursor = max(0, min(len(self._names) - 1, self._cursor))
+            if self.selected != selected:
+                self.post_message(self.Highlighted(self, self.selected))
         self._update_virtual_size()
-        if selected is None:
-            self._cursor = 0
-            self.post_message(self.Highlighted(self, name))
-        elif index <= self._cursor:
-            self._cursor += 1  # the cursor stays on the same tracker
-            self.call_after_refresh(self._scroll_to_cursor)
-        self.refresh()  # the rows below the new one moved down
+        self.refresh()
+        self.call_after_refresh(self._scroll_to_cursor)
+        return True
+
+    def sort_indicator(self, column: str | None, arrow: str = "") -> None:
+        """Mark the header of the column the rows are sorted by."""
+        marked = (column, arrow) if column is not None else None
+        if marked != self._sorted:
+            self._sorted = marked
+            self._header = None
+            self.refresh(Region(0, 0, self.size.width, 1))
 
     # -- layout --------------------------------------------------------------------------------
     def _content_width(self) -> int:
         return sum(c.width + 2 * PAD for c in self._columns)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._content_width(), len(self._names) + 1)
+        self.virtual_size = Size(self._content_width(), max(1, len(self._names)) + 1)
 
     def _fit_columns(self, force: bool = False) -> None:
         """Choose the columns for the width left beside the vertical scrollbar, if shown."""
@@ -349,7 +391,7 @@ class TrackerTable(ScrollView, can_focus=True):
         if width == self._fitted_width and not force:
             return
         self._fitted_width = width
-        columns = choose_columns(width, self._station_known)
+        columns = choose_columns(width, self._station_known, self._boundaries_known)
         if columns != self._columns:
             self._columns = columns
             self._update_virtual_size()
@@ -401,6 +443,10 @@ class TrackerTable(ScrollView, can_focus=True):
             strip = self._header_strip(look)
         else:
             index = round(self.scroll_y) + y - 1
+            if index == 0 and not self._names and self._placeholder:
+                text = " " * PAD + self._placeholder
+                strip = Strip([Segment(text, look.base + Style(dim=True, italic=True))])
+                return strip.crop_extend(scroll_x, scroll_x + width, look.base)
             if index >= len(self._names):
                 return Strip.blank(width, look.base)
             strip = self._row_strip(index, look)
@@ -413,9 +459,9 @@ class TrackerTable(ScrollView, can_focus=True):
         if self._header is not None and self._header[0] == self._generation:
             return self._header[1]
         pad = " " * PAD
-        text = "".join(
-            pad + fit(c.label, c.width, c.key != "callsign") + pad for c in self._columns
-        )
+        marked, arrow = self._sorted or (None, "")
+        labels = ((c, c.label + (" " + arrow if c.key == marked else "")) for c in self._columns)
+        text = "".join(pad + fit(label, c.width, c.key != "callsign") + pad for c, label in labels)
         strip = Strip([Segment(text, look.header)]).extend_cell_length(
             self._line_width(), look.header
         )
