@@ -195,9 +195,8 @@ def wiggly_line_and_track(draw: st.DrawFn) -> tuple[Boundary, list[TrackPoint]]:
     boundary = Boundary("wiggle", "line", (vertices,))
     free = st.tuples(st.floats(-4, 4), st.floats(-5, 5))
     on_vertex = st.sampled_from([v for v in vertices if -5 <= v[1] <= 5])
-    halfway = st.sampled_from(
-        [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(vertices, vertices[1:])][3:5]
-    )
+    pairs = zip(vertices[3:5], vertices[4:6], strict=True)
+    halfway = st.sampled_from([((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in pairs])
     places = draw(st.lists(st.one_of(free, on_vertex, halfway), min_size=2, max_size=30))
     return boundary, track(*((lat, lon, 100.0) for lat, lon in places))
 
@@ -210,7 +209,7 @@ def test_crossings_of_a_line_change_the_side(case: tuple[Boundary, list[TrackPoi
     start = side_of(boundary, points[0].lat, points[0].lon)
     end = side_of(boundary, points[-1].lat, points[-1].lon)
     assert len(found) % 2 == (start != end)
-    for before, after in zip(found, found[1:]):
+    for before, after in zip(found, found[1:], strict=False):
         assert before.to_side == after.from_side
         assert before.time <= after.time
     if found:
@@ -249,7 +248,8 @@ def test_crossings_of_an_area_change_the_side(case: tuple[Boundary, list[TrackPo
 
 def test_a_long_track_and_a_detailed_line_are_quick() -> None:
     lons = np.linspace(0.0, 5.0, 3000)
-    line = Boundary("coast", "line", (tuple(zip((0.05 * np.sin(lons * 20)).tolist(), lons)),))
+    wiggle = (0.05 * np.sin(lons * 20)).tolist()
+    line = Boundary("coast", "line", (tuple(zip(wiggle, lons.tolist(), strict=True)),))
     steps = np.linspace(0.5, 4.5, 100_000)
     lats = 0.3 * np.sin(steps * 37)
     points = [
@@ -293,7 +293,10 @@ def test_reading_a_feature_collection(tmp_path: Path) -> None:
                         "type": "MultiPolygon",
                         "coordinates": [
                             [[[0, 0], [1, 0], [1, 1], [0, 0]]],
-                            [[[5, 5], [6, 5], [6, 6], [5, 5]], [[5.2, 5.1], [5.8, 5.1], [5.8, 5.7]]],
+                            [
+                                [[5, 5], [6, 5], [6, 6], [5, 5]],
+                                [[5.2, 5.1], [5.8, 5.1], [5.8, 5.7]],
+                            ],
                         ],
                     },
                 },
