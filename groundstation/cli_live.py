@@ -28,8 +28,18 @@ DEMO_DB = "demo.db"
 DEMO_STATION = "52.17,0.16,20"
 
 
-def _settings(station: str | None, stale_after: float | None, db: str) -> LiveSettings:
-    """Command line first, then the configuration file, then the defaults."""
+def _settings(
+    station: str | None,
+    stale_after: float | None,
+    db: str,
+    boundary_files: tuple[str, ...] = (),
+) -> LiveSettings:
+    """Command line first, then the configuration file, then the defaults.
+
+    Boundaries: the ``--boundary`` files if any are given, else the configuration file's.
+    """
+    from groundstation.flight.boundary import BoundaryError, load_boundary_files
+
     try:
         config = load_config()
         position = parse_station(station) if station is not None else config.station
@@ -39,7 +49,14 @@ def _settings(station: str | None, stale_after: float | None, db: str) -> LiveSe
     if position is not None:
         where = Station(position.lat, position.lon, position.alt_m or 0.0)
     stale = stale_after or config.stale_after_s or DEFAULT_STALE_AFTER_S
-    return LiveSettings(station=where, stale_after_s=stale, db_path=db)
+    paths = [Path(p) for p in boundary_files] or list(config.boundary_paths)
+    try:
+        boundaries = tuple(load_boundary_files(paths))
+    except BoundaryError as exc:
+        if boundary_files:
+            raise click.BadParameter(str(exc), param_hint="--boundary") from None
+        raise click.ClickException(f"{exc} (from the configuration file)") from None
+    return LiveSettings(station=where, stale_after_s=stale, db_path=db, boundaries=boundaries)
 
 
 class _StatusLine(logging.Handler):
@@ -85,6 +102,12 @@ _station_option = click.option(
     help="The ground station's position, for range, bearing and elevation "
     "[default: the station's GPS, else the configuration file].",
 )  # fmt: skip
+_boundary_option = click.option(
+    "--boundary", "boundary_files", multiple=True, type=click.Path(dir_okay=False),
+    metavar="FILE.geojson",
+    help="Watch this border line or area (GeoJSON; repeatable): crossings go into the event "
+    "log and the Cross column [default: the configuration file's [boundary] files].",
+)  # fmt: skip
 _stale_option = click.option(
     "--stale-after", type=click.FloatRange(min=1), metavar="SECONDS",
     help=f"A tracker silent this long turns red [default: {DEFAULT_STALE_AFTER_S:g}].",
@@ -102,6 +125,7 @@ _stale_option = click.option(
 @click.option("--tracker", help="Tracker name for plain NMEA (default: the port's name).")
 @_station_option
 @_stale_option
+@_boundary_option
 @click.pass_obj
 def live(
     obj: dict[str, Any],
@@ -112,14 +136,16 @@ def live(
     tracker: str | None,
     station: str | None,
     stale_after: float | None,
+    boundary_files: tuple[str, ...],
 ) -> None:
     """The live view: trackers, their flights and the radio link, as they happen.
 
     With PORTs it reads them as `listen` does, storing every line; with --replay it feeds a log
     through the same pipeline; with neither it follows the database while another process
-    (`listen`, `replay`) writes it. Keys: up/down select, m map, e events, ? help, q quit.
+    (`listen`, `replay`) writes it. Keys: up/down select, s/S sort, r reverse, f/F filter
+    (all, airborne, descending, crossed, lost, landed), m map, e events, ? help, q quit.
 
-    Example: groundstation live /dev/ttyUSB0 --station 52.2,0.1,30
+    Example: groundstation live /dev/ttyUSB0 --station 52.2,0.1,30 --boundary border.geojson
     """
     from groundstation.tui.sources import FollowSource, PortsSource, ReplaySource
 
@@ -128,7 +154,7 @@ def live(
     if replay is not None and not Path(replay).is_file():
         raise click.BadParameter(f"{replay} is not a readable file", param_hint="--replay")
     db = obj["db"]
-    settings = _settings(station, stale_after, db)
+    settings = _settings(station, stale_after, db, boundary_files)
     source: Any
     try:
         if replay is not None:
@@ -196,6 +222,7 @@ class _Emulator:
 @click.option("--station", default=DEMO_STATION, show_default=True, metavar="LAT,LON[,ALT]",
               help="The ground station's position.")  # fmt: skip
 @_stale_option
+@_boundary_option
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -205,6 +232,7 @@ def demo(
     interval: float,
     station: str,
     stale_after: float | None,
+    boundary_files: tuple[str, ...],
 ) -> None:
     """A whole simulated flight in a few minutes: the emulator on a virtual serial port, live.
 
@@ -222,7 +250,7 @@ def demo(
         click.core.ParameterSource.DEFAULT_MAP,
     ):
         db = DEMO_DB
-    settings = _settings(station, stale_after, db)
+    settings = _settings(station, stale_after, db, boundary_files)
     emulator = _Emulator(trackers, seed, speed, interval)
     try:
         # A sped-up emulator's fix times run ahead of the wall clock: do not check them against it.

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from groundstation.models import Fix
 from groundstation.tui.analysis import Analysis, analyse
+from groundstation.tui.crossings import Whereabouts
 from groundstation.tui.fleet import SORT_COLUMNS, FleetView, count
 from groundstation.tui.inbox import Inbox
 from groundstation.tui.map_export import export_selected
@@ -83,14 +84,21 @@ class LiveApp(App[None]):
         self._analysis_started: dict[str, float] = {}
         self._started = False
         self._stopped = False
-        self._placed = 0  # trackers in the table's order when it was last arranged
+        self._placed = (0, 0)  # (trackers, crossings) when the rows were last arranged
         self._notice: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
     async def on_mount(self) -> None:
         await self.push_screen(self.main)
-        self.main.query_one(TrackerTable).focus()
-        self.main.query_one(DetailPane).border_title = "Selected tracker"
+        table = self.main.query_one(TrackerTable)
+        table.focus()
+        table.watch_boundaries(bool(self.settings.boundaries))
+        detail = self.main.query_one(DetailPane)
+        detail.border_title = "Selected tracker"
+        boundaries = self.settings.boundaries
+        if boundaries:
+            detail.where = Whereabouts(boundaries)
+            detail.query_one("#detail-text").styles.height = 5 + min(3, len(boundaries))
         self.set_interval(self.settings.drain_interval_s, self.drain)
         self.set_interval(1.0, self.tick)
         self.start_sources()
@@ -135,8 +143,8 @@ class LiveApp(App[None]):
             self.model.port_event(event)
         if changed:
             self._show(changed)
-            if self._placed != len(self.model.trackers):
-                self._arrange()  # new trackers take their place in the order at once
+            if self._placed != (len(self.model.trackers), self.model.crossing_count):
+                self._arrange()  # new trackers and crossings are counted and placed at once
         if events:
             self._status()
         self._log_events()
@@ -183,7 +191,7 @@ class LiveApp(App[None]):
         model, fleet = self.model, self.fleet
         trackers = model.trackers.values()
         names = fleet.order(trackers, model.station)
-        self._placed = len(model.trackers)
+        self._placed = (len(model.trackers), model.crossing_count)
         placeholder = ""
         if not names and model.trackers:
             placeholder = f"no tracker is {fleet.filter} (f: next filter)"
@@ -191,7 +199,7 @@ class LiveApp(App[None]):
         table.set_order(names, placeholder)
         table.sort_indicator(SORT_COLUMNS[fleet.sort], fleet.arrow)
         self.main.query_one(FleetSummary).show(
-            count(trackers), fleet.filter, fleet.describe(), boundaries=False
+            count(trackers), fleet.filter, fleet.describe(), bool(self.settings.boundaries)
         )
 
     def _show_detail(self, *, plot: bool = True) -> None:
@@ -274,7 +282,7 @@ class LiveApp(App[None]):
         self._arrange()
 
     def action_filter(self, step: int) -> None:
-        self.fleet.next_filter(step, boundaries=False)
+        self.fleet.next_filter(step, boundaries=bool(self.settings.boundaries))
         self._arrange()
 
     def action_toggle_events(self) -> None:

@@ -4,7 +4,8 @@
 ingest threads only queue them, see :mod:`.inbox`) and keeps, per tracker, the fixes (one per
 epoch: GGA and RMC of one time merge), the latest telemetry and link values, packet counts, and
 what flight analysis last said. It reports which trackers changed, and the events a crew wants to
-see: launch, burst, landing, signal lost and regained, low battery, a port unplugged and back.
+see: launch, burst, landing, signal lost and regained, low battery, a port unplugged and back,
+and each crossing of a watched boundary (:mod:`.crossings`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from groundstation.flight import GroundVelocity, ascent_rate, ground_velocity
+from groundstation.flight.boundary import Crossing
 from groundstation.models import Decoded, Fix, LinkQuality, SourceEvent, StationFix, Telemetry
 from groundstation.tui.analysis import Analysis
+from groundstation.tui.crossings import GatedWatch
 from groundstation.tui.settings import LiveSettings, Station
 
 RATE_WINDOW_S = 60.0
@@ -29,8 +32,9 @@ EVENT_SEPARATION = timedelta(minutes=10)
 _BAD_CHECKSUM = ("bad checksum", "bad CRC16", "packet failed its CRC16 check")
 
 EventKind = Literal[
-    "launch", "burst", "landing", "signal lost", "signal regained", "low battery", "port"
-]
+    "launch", "burst", "landing", "signal lost", "signal regained", "low battery", "port",
+    "crossing",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,9 @@ class TrackerState:
     stale: bool = False
     low_battery: bool = False
     announced: dict[str, datetime] = field(default_factory=dict)
-    crossings: list[object] = field(default_factory=list)  # boundary crossings, oldest first
+    crossings: list[Crossing] = field(default_factory=list)  # of any boundary, in time order
+    watches: list[GatedWatch] = field(default_factory=list)  # one per boundary
+    watched_to: float = float("-inf")  # time (POSIX s) of the newest fix given to the watches
     dirty: bool = True  # fixes changed since the last analysis was started
 
     @property
@@ -140,6 +146,7 @@ class LiveModel:
         self.ports: dict[str, SourceEvent] = {}
         self.station: Station | None = settings.station
         self.unattributed_bad = 0
+        self.crossing_count = 0
         self._port_lost: set[str] = set()
 
     # -- records -------------------------------------------------------------------------------
@@ -174,14 +181,38 @@ class LiveModel:
                 elif isinstance(rec, LinkQuality):
                     self._link(t, rec)
         for name in changed:
-            self._rates(self.trackers[name])
+            t = self.trackers[name]
+            self._rates(t)
+            self._watch(t)
         return changed
 
     def _tracker(self, name: str) -> TrackerState:
         t = self.trackers.get(name)
         if t is None:
             t = self.trackers[name] = TrackerState(name)
+            t.watches = [GatedWatch(b) for b in self.settings.boundaries]
         return t
+
+    def _watch(self, t: TrackerState) -> None:
+        """Give the boundary watches the tracker's new fixes, in time order, once each.
+
+        The newest fix waits while it has no altitude (its epoch's GGA may be on its way), so a
+        crossing gets the altitude; a fix older than one already watched (rare) is skipped.
+        """
+        if not t.watches or not t.times:
+            return
+        start = bisect.bisect_right(t.times, t.watched_to)
+        end = len(t.fixes)
+        if end > start and t.fixes[-1].alt_m is None:
+            end -= 1
+        for fix in t.fixes[start:end]:
+            for watch in t.watches:
+                for crossing in watch.feed(fix):
+                    t.crossings.append(crossing)
+                    self.crossing_count += 1
+                    self._event(crossing.time, "crossing", t.name, crossing_text(crossing))
+        if end > start:
+            t.watched_to = t.times[end - 1]
 
     def _heard(self, t: TrackerState, received: datetime) -> None:
         if t.stale:
@@ -306,6 +337,17 @@ class LiveModel:
             if tracker_now is not None:
                 out.append((name, list(t.fixes), tracker_now))
         return out
+
+
+def crossing_text(c: Crossing) -> str:
+    """ "crossed Border left to right, 11,204 m" or "crossed into Restricted area, 850 m"."""
+    where = (
+        f"{c.direction} {c.boundary}"
+        if c.from_side in ("inside", "outside")
+        else (f"{c.boundary} {c.direction}")
+    )
+    alt = "" if c.alt_m is None else f", {c.alt_m:,.0f} m"
+    return f"crossed {where}{alt}"
 
 
 def _span(delta: timedelta) -> str:

@@ -1,10 +1,13 @@
-"""What the live view is told at start: the station, when a tracker counts as stale, the clock."""
+"""What the live view is told at start: the station, when a tracker counts as stale, the clock,
+the boundaries to watch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from groundstation.flight.boundary import Boundary
 
 DEFAULT_STALE_AFTER_S = 30.0
 DEFAULT_LOW_BATTERY_V = 3.5
@@ -30,6 +33,7 @@ class LiveSettings:
     ``clock`` gives the current UTC time for ages and staleness (tests freeze it).
     ``analysis_interval_s`` is the least time between two flight analyses of one tracker;
     ``drain_interval_s`` how often records waiting for the screen are taken in.
+    ``boundaries`` are watched for crossings by every tracker.
     """
 
     station: Station | None = None
@@ -39,3 +43,4 @@ class LiveSettings:
     drain_interval_s: float = 0.1
     clock: Callable[[], datetime] = utc_now
     db_path: str | None = None
+    boundaries: tuple[Boundary, ...] = ()

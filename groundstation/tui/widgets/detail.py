@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from groundstation.flight import ground_distance_m, initial_bearing_deg
+from groundstation.tui.crossings import Whereabouts
 from groundstation.tui.model import TrackerState
 from groundstation.tui.settings import Station
 from groundstation.tui.text import safe
@@ -25,8 +26,11 @@ def _hms(seconds: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
-def describe(t: TrackerState, now: datetime, station: Station | None) -> Text:
-    """The lines above the plot (the callsign and any telemetry text are shown literally)."""
+def describe(
+    t: TrackerState, now: datetime, station: Station | None, around: Whereabouts | None = None
+) -> Text:
+    """The lines above the plot (the callsign and any telemetry text are shown literally),
+    ending with one line per watched boundary if ``around`` knows any."""
     out = Text(no_wrap=True, overflow="ellipsis")
     out.append_text(safe(t.name, "bold"))
     fix = t.last_fix
@@ -72,6 +76,13 @@ def describe(t: TrackerState, now: datetime, station: Station | None) -> Text:
             out.append("\n" + ", ".join(parts))
     else:
         out.append("no landing prediction", style="dim")
+    if around is not None and around.boundaries:
+        landed = (flight.landing.lat, flight.landing.lon) if flight and flight.landing else None
+        here = (fix.lat, fix.lon) if fix is not None else None
+        aim = (prediction.landing.lat, prediction.landing.lon) if prediction else None
+        for line in around.lines(t.crossings, here, landed, aim if landed is None else None):
+            out.append("\n")
+            out.append_text(safe(line, "#5fd7ff" if t.crossings else ""))
     return out
 
 
@@ -96,6 +107,8 @@ class DetailPane(Vertical):
     """Shows one tracker; ``show`` is called when it is selected or its data changed."""
 
     text = Text()
+    where: Whereabouts | None = None
+    """The boundaries watched (the app sets this at start)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("no tracker selected", style="dim"), id="detail-text")
@@ -112,7 +125,7 @@ class DetailPane(Vertical):
             text.update(Text("no tracker selected", style="dim"), layout=False)
             plotter.plot([])
             return
-        described = describe(t, now, station)
+        described = describe(t, now, station, self.where)
         if described != self.text:
             self.text = described
             text.update(described, layout=False)

@@ -18,6 +18,7 @@ KIND_STYLES = {
     "signal regained": "#5fd75f",
     "low battery": "bold #ffaf00",
     "port": "#ffaf00",
+    "crossing": "bold #5fd7ff",
 }
 
 
