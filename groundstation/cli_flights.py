@@ -18,6 +18,14 @@ from typing import Any, TypeVar
 
 import click
 
+from groundstation.cli_boundaries import (
+    boundary_option,
+    flight_boundaries,
+    flight_boundary_lines,
+    load_for_command,
+    planned_lines,
+    planned_report,
+)
 from groundstation.config import (
     Config,
     ConfigError,
@@ -40,6 +48,9 @@ from groundstation.flight import (
     look_angles,
     sea_level_descent_rate,
 )
+from groundstation.flight.planned import PlannedLaunch, predict_planned
+from groundstation.flight.sounding import SoundingError, read_winds
+from groundstation.flight.wind import WindProfile, wind_profile
 from groundstation.printable import printable as _safe
 from groundstation.store.database import Store, StoreError, describe_error, iso
 from groundstation.store.flights import StoredFlight, load_fixes, refresh_flights, select_flight
@@ -330,23 +341,37 @@ def _station_text(station: StationPosition) -> str:
 
 @click.command("flights")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary_option
 @_station_options
 @click.pass_obj
 def flights(
-    obj: dict[str, Any], as_json: bool, station: str | None, config_path: str | None
+    obj: dict[str, Any],
+    as_json: bool,
+    boundary_paths: tuple[str, ...],
+    station: str | None,
+    config_path: str | None,
 ) -> None:
     """List the flights found in the trackers' fixes (recomputed first).
 
     A flight starts at a sustained climb (a ground test is none) and ends when it lands or
-    its signal is lost. With a station position, each line shows where to point the antenna.
+    its signal is lost. With a station position, each line shows where to point the antenna;
+    with boundaries, each flight's crossings and the side it landed on.
 
-    Example: groundstation flights --station 52.2,0.1,30
+    Example: groundstation flights --station 52.2,0.1,30 --boundary border.geojson
     """
     with _session(obj, config_path) as (store, config):
+        boundaries = load_for_command(boundary_paths, config)
         found = _refresh(store, config)
         where = resolve_station(store, station, config)
+    crossed = {f.id: flight_boundaries(f, boundaries) for f in found}
     if as_json:
-        report = {"station": _station_json(where), "flights": [_summary(f, where) for f in found]}
+        report = {
+            "station": _station_json(where),
+            "flights": [
+                _summary(f, where) | ({"boundaries": crossed[f.id]} if boundaries else {})
+                for f in found
+            ],
+        }
         click.echo(json.dumps(report, indent=2))
         return
     if not found:
@@ -369,26 +394,37 @@ def flights(
         )
         if where is not None:
             click.echo(f"{'':>6}from station: {_view_text(_view(where, f))}")
+        for line in flight_boundary_lines(crossed[f.id], " " * 6):
+            click.echo(line)
 
 
 @click.command("flight")
 @click.argument("ident", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary_option
 @_station_options
 @click.pass_obj
 def flight(
-    obj: dict[str, Any], ident: str, as_json: bool, station: str | None, config_path: str | None
+    obj: dict[str, Any],
+    ident: str,
+    as_json: bool,
+    boundary_paths: tuple[str, ...],
+    station: str | None,
+    config_path: str | None,
 ) -> None:
     """Show one flight in full: events, phases, rates, and the view from the station.
 
     ID is a flight id, 'latest', or a tracker name (its latest flight).
 
-    Example: groundstation flight latest --station 52.2,0.1,30 --json
+    Example: groundstation flight latest --station 52.2,0.1,30 --boundary border.geojson --json
     """
     with _session(obj, config_path) as (store, config):
+        boundaries = load_for_command(boundary_paths, config)
         chosen = _select(_refresh(store, config), ident)
         where = resolve_station(store, station, config, chosen.end_time)
     report = _detail(chosen, where)
+    if boundaries:
+        report["boundaries"] = flight_boundaries(chosen, boundaries)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -435,6 +471,9 @@ def _echo_flight(f: StoredFlight, report: dict[str, Any], where: StationPosition
     else:
         lines.append(f"  station    {_station_text(where)}")
         lines.append(f"  from station to the last fix: {_view_text(report['station_view'])}")
+    if report.get("boundaries"):
+        lines.append("  boundaries:")
+        lines.extend(flight_boundary_lines(report["boundaries"], "    "))
     click.echo("\n".join(lines))
 
 
@@ -452,7 +491,7 @@ def _landing_json(p: Prediction) -> dict[str, Any]:
 
 
 @click.command("predict")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="[ID]", required=False)
 @click.option(
     "--at",
     "at_time",
@@ -463,38 +502,116 @@ def _landing_json(p: Prediction) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option(
     "--burst-altitude",
+    "--burst",
+    "burst_altitude",
     type=click.FloatRange(min=1, max=60_000),
     metavar="M",
-    help="Expected burst altitude for a prediction during ascent [default: config, else 30000].",
+    help="Expected burst altitude for a prediction during ascent or a planned launch"
+    " [default: config, else 30000].",
 )
 @click.option(
     "--descent-rate",
+    "--descent",
+    "descent_rate",
     type=click.FloatRange(min=0.5, max=50),
     metavar="MPS",
     help="The parachute's sea-level descent speed, used until a descent has been"
     " measured [default: config, else 5].",
 )
+@click.option(
+    "--ascent",
+    type=click.FloatRange(min=0.5, max=20),
+    metavar="MPS",
+    help="Ascent rate [default: measured; for a planned launch 5].",
+)
+@click.option(
+    "--launch",
+    metavar="LAT,LON[,ALT]",
+    help="Predict a launch not yet made from this site (degrees, metres; ALT default 0),"
+    " instead of a flight ID.",
+)
+@click.option(
+    "--time",
+    "launch_time",
+    callback=_parse_time,
+    metavar="TIME",
+    help="The planned launch's ISO 8601 UTC time [default: now].",
+)
+@click.option(
+    "--winds",
+    metavar="FLIGHT|FILE",
+    help="Winds for a planned launch: a flight (id, 'latest' or tracker name) whose measured"
+    " winds to use, or a CSV file: altitude_m,speed_mps,direction (degrees the wind blows"
+    " FROM), or time,lat,lon,alt of a track.",
+)
+@click.option(
+    "--spread",
+    type=click.FloatRange(min=0, max=0.4),
+    default=0.1,
+    show_default=True,
+    help="A planned launch's uncertainty in burst altitude, ascent and descent rate (0.1 ="
+    " +-10 %): 27 flights.",
+)
+@boundary_option
 @_station_options
 @click.pass_obj
 def predict(
     obj: dict[str, Any],
-    ident: str,
+    ident: str | None,
     at_time: datetime | None,
     as_json: bool,
     burst_altitude: float | None,
     descent_rate: float | None,
+    ascent: float | None,
+    launch: str | None,
+    launch_time: datetime | None,
+    winds: str | None,
+    spread: float,
+    boundary_paths: tuple[str, ...],
     station: str | None,
     config_path: str | None,
 ) -> None:
-    """Predict where and when a flight lands, offline, from its own measured winds.
+    """Predict where and when a flight lands, offline, from its own measured winds; or a
+    launch not yet made, from the winds another flight measured.
 
     The prediction is made with only the fixes received up to --at, as it could have been
     made then; the naive baseline (straight-line drift) is shown for comparison, and while
     climbing, where it would land if it burst now. ID is a flight id, 'latest', or a tracker
     name (its latest flight).
 
+    With --launch instead of ID, a planned flight is flown through the --winds of a flight or
+    a file; an ensemble over burst altitude, ascent and descent rate gives the spread, and
+    each --boundary (or the config file's) says whether the flight would cross it.
+
     Example: groundstation predict latest --at 2024-06-01T11:05:00Z --json
+
+    Example: groundstation predict --launch 52.2,0.1,30 --winds EMU1 --boundary line.geojson
     """
+    if launch is not None:
+        if ident is not None or at_time is not None:
+            raise click.UsageError(
+                "give either a flight ID (with --at) or --launch for a planned launch, not both"
+            )
+        _predict_planned(
+            obj,
+            config_path,
+            as_json,
+            launch,
+            launch_time,
+            winds,
+            (ascent, burst_altitude, descent_rate, spread),
+            boundary_paths,
+        )
+        return
+    if ident is None:
+        raise click.UsageError(
+            "give a flight ID, or --launch LAT,LON[,ALT] with --winds for a planned launch"
+        )
+    for name, value in (("--time", launch_time), ("--winds", winds)):
+        if value is not None:
+            raise click.UsageError(f"{name} is for a planned launch: give --launch LAT,LON[,ALT]")
+    if boundary_paths:
+        raise click.UsageError("--boundary is for a planned launch: give --launch LAT,LON[,ALT]")
     with _session(obj, config_path) as (store, config):
         chosen = _select(_refresh(store, config), ident)
         if at_time is not None and at_time < chosen.start_time:
@@ -509,6 +626,7 @@ def predict(
     settings = PredictionSettings(
         burst_alt_m=burst_altitude or config.burst_altitude_m or 30_000.0,
         sea_level_descent_mps=descent_rate or config.sea_level_descent_mps or 5.0,
+        ascent_rate_mps=ascent,
         flight=_flight_settings(config),
     )
     if chosen.launch is None and where is not None and where.alt_m is not None:
@@ -613,3 +731,90 @@ def _echo_prediction(f: StoredFlight, report: dict[str, Any]) -> None:
     for p in report["path"]:
         lines.append(f"    {p['time']}  {p['lat']:9.5f}  {p['lon']:10.5f}  {p['alt_m']:8.0f} m")
     click.echo("\n".join(lines))
+
+
+# -- planned launches --------------------------------------------------------------------------
+
+
+def _predict_planned(
+    obj: dict[str, Any],
+    config_path: str | None,
+    as_json: bool,
+    launch_text: str,
+    launch_time: datetime | None,
+    winds: str | None,
+    rates: tuple[float | None, float | None, float | None, float],
+    boundary_paths: tuple[str, ...],
+) -> None:
+    ascent, burst, descent, spread = rates
+    try:
+        config = load_config(config_path)
+        site = parse_station(launch_text, "planned launch")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--launch'") from None
+    if winds is None or not winds.strip():
+        raise click.UsageError("a planned launch needs --winds FLIGHT|FILE to fly in")
+    boundaries = load_for_command(boundary_paths, config)
+    profile, source = _planned_winds(obj, config_path, winds)
+    plan = PlannedLaunch(
+        time=launch_time or datetime.now(UTC).replace(microsecond=0),
+        lat=site.lat,
+        lon=site.lon,
+        alt_m=site.alt_m or 0.0,
+        ascent_mps=ascent or 5.0,
+        burst_alt_m=burst or config.burst_altitude_m or 30_000.0,
+        sea_level_descent_mps=descent or config.sea_level_descent_mps or 5.0,
+    )
+    problems = plan.problems()
+    if problems:
+        raise click.UsageError(f"the planned launch cannot be flown: {problems[0]}")
+    report = planned_report(predict_planned(plan, profile, boundaries, spread), source)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo("\n".join(planned_lines(report)))
+
+
+def _planned_winds(
+    obj: dict[str, Any], config_path: str | None, winds: str
+) -> tuple[WindProfile, dict[str, Any]]:
+    """The wind profile named by --winds: a file if there is one by that name, else a flight."""
+    path = Path(winds)
+    if path.is_file():
+        try:
+            profile, kind = read_winds(path)
+        except SoundingError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--winds'") from None
+        return profile, {
+            "source": f"{kind} file",
+            "file": str(path),
+            "description": f"from the {kind} file {path}",
+        }
+    if not Path(obj["db"]).exists():
+        raise click.BadParameter(
+            f"'{_safe(winds)}' is neither a wind file nor a flight (no database at {obj['db']})",
+            param_hint="'--winds'",
+        )
+    with _session(obj, config_path) as (store, config):
+        chosen = select_flight(_refresh(store, config), winds)
+    if chosen is None:
+        raise click.BadParameter(
+            f"'{_safe(winds)}' is neither a wind file nor a flight: give a CSV file or {ID_HELP}",
+            param_hint="'--winds'",
+        )
+    airborne = (
+        () if chosen.analysis is None else chosen.analysis.fixes_in("ascent", "float", "descent")
+    )
+    profile = wind_profile(airborne)
+    if not profile.bands:
+        raise click.BadParameter(
+            f"flight {chosen.id} ({_safe(chosen.tracker)}) has no winds measured yet",
+            param_hint="'--winds'",
+        )
+    return profile, {
+        "source": "flight",
+        "flight_id": chosen.id,
+        "tracker": chosen.tracker,
+        "launch_time": None if chosen.launch is None else iso(chosen.launch.time),
+        "description": f"measured by flight {chosen.id} ({chosen.tracker})",
+    }
