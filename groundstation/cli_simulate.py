@@ -369,8 +369,10 @@ def _run_campaign(
         with open(boundary_out, "w", encoding="utf-8") as handle:
             json.dump(boundary.to_geojson(), handle, indent=1)
     if truth is not None:
+        # dumps, not dump: the C encoder is ten times faster on a night's megabytes of points
+        text = json.dumps(campaign_truth_json(config, flights, boundary))
         with open(truth, "w", encoding="utf-8") as handle:
-            json.dump(campaign_truth_json(config, flights, boundary), handle)
+            handle.write(text)
     _deliver(paced(campaign_stream(config, flights), speed), output, pty)
 
 

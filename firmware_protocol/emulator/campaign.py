@@ -37,7 +37,7 @@ MAX_BALLOONS = 500
 MAX_WINDOW_S = 48 * 3600.0
 WIND_HORIZON_S = 8 * 3600.0
 """How long after the last launch the wind schedule keeps changing (longer than any flight)."""
-CAMPAIGN_STEP_S = 2.0
+CAMPAIGN_STEP_S = 5.0
 """Integration step of a campaign balloon: coarser than a single flight's, for speed (the
 random processes are discretised exactly, so the step does not change their statistics)."""
 
