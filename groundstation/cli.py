@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from groundstation.cli_campaign import campaign
 from groundstation.cli_export import export
 from groundstation.cli_flights import flight, flights, predict
 from groundstation.cli_live import demo, live
@@ -66,7 +67,7 @@ def main(ctx: click.Context, db_path: str, verbose: bool) -> None:
 
 
 # -- commands from other modules --
-for _command in (simulate, live, demo, flights, flight, predict, export):
+for _command in (simulate, live, demo, flights, flight, predict, campaign, export):
     main.add_command(_command)
 
 

@@ -18,7 +18,20 @@ from typing import Any, TypeVar
 
 import click
 
-from groundstation.config import ConfigError, StationPosition, load_config, resolve_station
+from groundstation.cli_campaign import (
+    boundary_option,
+    campaign_settings,
+    load_boundaries_for,
+    load_campaigns,
+    select_campaign,
+)
+from groundstation.config import (
+    Config,
+    ConfigError,
+    StationPosition,
+    load_config,
+    resolve_station,
+)
 from groundstation.export import (
     ExportError,
     FlightExport,
@@ -30,6 +43,8 @@ from groundstation.export import (
     to_gpx,
     to_kml,
 )
+from groundstation.export.redact import near_any, redact, redaction_centres
+from groundstation.flight.campaign import Campaign
 from groundstation.store.database import Store, StoreError, describe_error
 from groundstation.store.schema import SchemaTooNew
 
@@ -70,6 +85,36 @@ def _station_options(command: F) -> F:
         metavar="LAT,LON[,ALT]",
         help="The station's position (degrees, metres); default: its GPS or the config file.",
     )(command)
+
+
+def _redact_option(command: F) -> F:
+    return click.option(
+        "--redact-radius",
+        "redact_km",
+        type=click.FloatRange(min=0.0, min_open=True, max=1000.0),
+        metavar="KM",
+        help="Leave out every position within KM km of a launch site or the station, and the"
+        " station itself: for sharing without saying where you launch from.",
+    )(command)
+
+
+def _config(config_path: str | None) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _redacted(
+    exports: list[FlightExport], station: Station | None, redact_km: float | None
+) -> tuple[list[FlightExport], Station | None]:
+    """The exports as they may be shared, and the station if it may be shown."""
+    if redact_km is None:
+        return exports, station
+    try:
+        return redact(exports, station, redact_km), None
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @contextmanager
@@ -148,14 +193,22 @@ def _size(n: int) -> str:
 
 
 @export.command("map")
-@click.argument("idents", nargs=-1, required=True, metavar="ID [ID...]")
+@click.argument("idents", nargs=-1, metavar="[ID...]")
 @_output_option
+@click.option(
+    "--campaign",
+    "campaign_id",
+    metavar="CAMPAIGN",
+    help="Draw every balloon of a campaign (its id or 'latest'; see 'groundstation campaign').",
+)
 @click.option(
     "--offline",
     is_flag=True,
     help="Put Leaflet inside the file: the map draws with no network (tiles need one).",
 )
 @_station_options
+@boundary_option
+@_redact_option
 @click.option("--title", help="The page's title (default: made from the flights).")
 @click.option("--no-predictions", is_flag=True, help="Leave out the landing predictions (faster).")
 @click.pass_obj
@@ -163,62 +216,143 @@ def map_cmd(
     obj: dict[str, Any],
     idents: tuple[str, ...],
     output: str | None,
+    campaign_id: str | None,
     offline: bool,
     station: str | None,
     config_path: str | None,
+    boundary_paths: tuple[str, ...],
+    redact_km: float | None,
     title: str | None,
     no_predictions: bool,
 ) -> None:
-    """Write an HTML map of one or more flights.
+    """Write an HTML map of one or more flights, or of a whole campaign.
 
     The track coloured by altitude, launch, burst and landing (or where the signal was lost),
     the landing predictions made during the flight, the station, and an altitude profile.
-    Several flights share one map, each a layer.
+    Several flights share one map, each a layer. With boundaries, each is drawn with a marker
+    where a flight crossed it; a campaign adds its landing scatter.
 
     Example: groundstation export map 3 4 -o both-balloons.html --offline
+
+    Example: groundstation export map --campaign latest --boundary border.geojson
+    --redact-radius 5
     """
+    if not idents and campaign_id is None:
+        raise click.UsageError("give the flights to draw (their ids) or --campaign ID")
+    if idents and campaign_id is not None:
+        raise click.UsageError("give either flight ids or --campaign, not both")
+    config = _config(config_path)
+    boundaries = load_boundaries_for(boundary_paths, config)
+    campaign: Campaign | None = None
+    if campaign_id is not None:
+        with _store(obj["db"]) as store:
+            settings = campaign_settings(config, None, None)
+            campaign = select_campaign(
+                load_campaigns(store, config, settings, boundaries), campaign_id
+            )
+        idents = tuple(str(f.id) for f in campaign.flights)
     exports = _load(obj, idents, predictions=not no_predictions)
     where = _station(obj, station, config_path, exports)
+    hidden = None
+    if redact_km is not None:
+        centres = redaction_centres(exports, where)
+        radius_m = redact_km * 1000.0
+
+        def hidden(lat: float, lon: float) -> bool:
+            return bool(near_any([lat], [lon], centres, radius_m)[0])
+
+    exports, where = _redacted(exports, where, redact_km)
     try:
         from groundstation.export import build_map  # folium loads only for a map
 
-        page = build_map(exports, station=where, offline=offline, title=title)
+        page = build_map(
+            exports,
+            station=where,
+            offline=offline,
+            title=title if title is not None else _campaign_title(campaign),
+            boundaries=boundaries,
+            campaign=campaign,
+            hidden=hidden,
+        )
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
-    _write(output, _default_name(exports, ".html"), page.encode("utf-8"))
+    default = (
+        _default_name(exports, ".html")
+        if campaign is None
+        else f"campaign-{campaign.id}-{campaign.first_launch:%Y%m%d}.html"
+    )
+    _write(output, default, page.encode("utf-8"))
 
 
-def _one(obj: dict[str, Any], ident: str, predictions: bool = False) -> FlightExport:
-    return _load(obj, (ident,), predictions)[0]
+def _campaign_title(campaign: Campaign | None) -> str | None:
+    if campaign is None:
+        return None
+    return (
+        f"Campaign {campaign.id}: {len(campaign.flights)} balloons,"
+        f" {campaign.first_launch:%Y-%m-%d}"
+    )
+
+
+def _shared(
+    obj: dict[str, Any],
+    ident: str,
+    station: str | None,
+    config_path: str | None,
+    redact_km: float | None,
+    predictions: bool = False,
+) -> tuple[FlightExport, Station | None]:
+    """One flight and the station, redacted if asked (the station is then left out)."""
+    flight = _load(obj, (ident,), predictions)[0]
+    where = _station(obj, station, config_path, [flight])
+    exports, where = _redacted([flight], where, redact_km)
+    return exports[0], where
 
 
 @export.command("gpx")
 @click.argument("ident", metavar=ID_METAVAR)
 @_output_option
+@_station_options
+@_redact_option
 @click.pass_obj
-def gpx_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
+def gpx_cmd(
+    obj: dict[str, Any],
+    ident: str,
+    output: str | None,
+    station: str | None,
+    config_path: str | None,
+    redact_km: float | None,
+) -> None:
     """Write a flight as GPX 1.1: every fix with time and elevation, and its events.
 
     ID is a flight id, 'latest', or a tracker name (its latest flight).
 
     Example: groundstation export gpx latest -o flight.gpx
     """
-    flight = _one(obj, ident)
+    flight = _shared(obj, ident, station, config_path, redact_km)[0]
     _write(output, _default_name([flight], ".gpx"), to_gpx(flight))
 
 
 @export.command("kml")
 @click.argument("ident", metavar=ID_METAVAR)
 @_output_option
+@_station_options
+@_redact_option
 @click.pass_obj
-def kml_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
+def kml_cmd(
+    obj: dict[str, Any],
+    ident: str,
+    output: str | None,
+    station: str | None,
+    config_path: str | None,
+    redact_km: float | None,
+) -> None:
     """Write a flight as KML for Google Earth: the track extruded at its real altitude.
 
     ID is a flight id, 'latest', or a tracker name (its latest flight).
 
     Example: groundstation export kml latest -o flight.kml
     """
-    flight = _one(obj, ident, predictions=True)
+    flight = _shared(obj, ident, station, config_path, redact_km, predictions=True)[0]
     _write(output, _default_name([flight], ".kml"), to_kml(flight))
 
 
@@ -226,6 +360,7 @@ def kml_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
 @click.argument("ident", metavar=ID_METAVAR)
 @_output_option
 @_station_options
+@_redact_option
 @click.pass_obj
 def geojson_cmd(
     obj: dict[str, Any],
@@ -233,6 +368,7 @@ def geojson_cmd(
     output: str | None,
     station: str | None,
     config_path: str | None,
+    redact_km: float | None,
 ) -> None:
     """Write a flight as a GeoJSON FeatureCollection: track, events, predictions, station.
 
@@ -240,8 +376,7 @@ def geojson_cmd(
 
     Example: groundstation export geojson latest -o flight.geojson
     """
-    flight = _one(obj, ident, predictions=True)
-    where = _station(obj, station, config_path, [flight])
+    flight, where = _shared(obj, ident, station, config_path, redact_km, predictions=True)
     text = to_geojson(flight, where)
     _write(output, _default_name([flight], ".geojson"), text.encode("utf-8"))
 
@@ -249,13 +384,22 @@ def geojson_cmd(
 @export.command("csv")
 @click.argument("ident", metavar=ID_METAVAR)
 @_output_option
+@_station_options
+@_redact_option
 @click.pass_obj
-def csv_cmd(obj: dict[str, Any], ident: str, output: str | None) -> None:
+def csv_cmd(
+    obj: dict[str, Any],
+    ident: str,
+    output: str | None,
+    station: str | None,
+    config_path: str | None,
+    redact_km: float | None,
+) -> None:
     """Write a flight's fixes as CSV, each with the telemetry nearest in time.
 
     ID is a flight id, 'latest', or a tracker name (its latest flight).
 
     Example: groundstation export csv latest -o flight.csv
     """
-    flight = _one(obj, ident)
+    flight = _shared(obj, ident, station, config_path, redact_km)[0]
     _write(output, _default_name([flight], ".csv"), to_csv(flight).encode("utf-8"))

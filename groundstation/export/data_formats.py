@@ -60,7 +60,7 @@ def to_geojson(export: FlightExport, station: Station | None = None) -> str:
             },
         }
     ]
-    for event in flight_events(flight):
+    for event in flight_events(flight, export.redacted_km):
         p = event.point
         features.append(
             {

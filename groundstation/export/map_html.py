@@ -30,6 +30,12 @@ from branca.element import Element, Figure
 
 from groundstation.export.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL, offline_leaflet
 from groundstation.export.colors import FLIGHT_COLOURS, AltitudeScale, band_runs
+from groundstation.export.map_fleet import (
+    Hidden,
+    boundary_items,
+    crossing_items,
+    scatter_items,
+)
 from groundstation.export.map_script import PAGE_SCRIPT, PAGE_STYLE, DrawItems
 from groundstation.export.model import (
     ExportError,
@@ -42,6 +48,8 @@ from groundstation.export.profile import altitude_profile
 from groundstation.export.safe import plain_text
 from groundstation.export.simplify import simplify_track
 from groundstation.flight import TrackPoint, ground_distance_m, initial_bearing_deg
+from groundstation.flight.boundary import Boundary
+from groundstation.flight.campaign import BoundaryResult, Campaign
 from groundstation.models import Fix, Telemetry
 
 TRACK_TOLERANCE_M = 9.0  # plus at most 0.1 m of coordinate rounding: within 10 m of every fix
@@ -139,7 +147,7 @@ _EVENT_COLOURS = {"launch": "#2e7d32", "first fix": "#2e7d32", "burst": "#ef6c00
 def event_items(export: FlightExport) -> list[Item]:
     """Launch, burst and landing (or last fix) markers with their popups."""
     flight, label = export.flight, export.label
-    events = flight_events(flight)
+    events = flight_events(flight, export.redacted_km)
     start = events[0].point.time
     items: list[Item] = []
     for event in events:
@@ -237,7 +245,22 @@ def station_items(station: Station, exports: Sequence[FlightExport]) -> list[Ite
     ]
 
 
-def _summary(exports: Sequence[FlightExport], title: str) -> str:
+def _campaign_summary(campaign: Campaign) -> str:
+    c = campaign
+    parts = [
+        f"{len(c.flights)} launched from {len(c.sites)} site{'s' if len(c.sites) != 1 else ''}",
+        f"{c.count('burst')} burst",
+        f"{c.count('landed')} landed",
+        f"{c.count('lost')} lost",
+    ]
+    parts += [
+        f"{escape(t.boundary)}: {t.crossed} crossed, {t.landed_beyond} landed beyond"
+        for t in c.boundaries
+    ]
+    return f'<p class="gs-campaign">Campaign {c.id}: {" · ".join(parts)}</p>'
+
+
+def _summary(exports: Sequence[FlightExport], title: str, campaign: Campaign | None = None) -> str:
     items = []
     for number, e in enumerate(exports):
         f = e.flight
@@ -248,9 +271,19 @@ def _summary(exports: Sequence[FlightExport], title: str) -> str:
             f" max {metres(f.max_alt_m)},{burst} {escape(f.end_reason)} after"
             f" {_duration(f.start_time, f.last)}; {f.fix_count:,} fixes</li>"
         )
+    listing = f"<ul>{''.join(items)}</ul>"
+    if len(items) > 5:  # a fleet: the list folds away, so the panel does not hide the map
+        listing = f"<details><summary>{len(items)} flights</summary>{listing}</details>"
+    head = _campaign_summary(campaign) if campaign is not None else ""
+    redacted = [e.redacted_km for e in exports if e.redacted_km is not None]
+    if redacted:
+        head += (
+            f'<p class="gs-redacted">Nothing within {max(redacted):g} km of a launch site or'
+            " the station is shown.</p>"
+        )
     return (
         '<details class="gs-panel gs-info" open><summary>'
-        f"{escape(title)}</summary><ul>{''.join(items)}</ul>{altitude_profile(exports)}</details>"
+        f"{escape(title)}</summary>{head}{listing}{altitude_profile(exports)}</details>"
     )
 
 
@@ -275,10 +308,17 @@ def build_map(
     offline: bool = False,
     title: str | None = None,
     tolerance_m: float = TRACK_TOLERANCE_M,
+    boundaries: Sequence[Boundary] = (),
+    campaign: Campaign | None = None,
+    hidden: Hidden | None = None,
 ) -> str:
     """The HTML page for one or more flights (see the module docstring).
 
     ``tolerance_m`` is how far the drawn track may pass from a fix (0 draws every fix).
+    ``boundaries`` are drawn, with a marker where each flight crossed them; ``campaign`` adds
+    its counts and landing scatter (its flights' crossings are used when its flight ids match
+    the exports'). Crossings and the scatter centre at positions ``hidden`` says are left out
+    (for redacted maps).
     """
     if not exports:
         raise ExportError("there is no flight to put on the map")
@@ -311,6 +351,11 @@ def build_map(
             lats.extend(p[0] for p in points)
             lons.extend(p[1] for p in points)
         layer.add_child(DrawItems(event_items(export)))
+        if boundaries:
+            results = _campaign_results(campaign, export)
+            crossed = crossing_items(export, results, boundaries, hidden)
+            if crossed:
+                layer.add_child(DrawItems(crossed))
         layer.add_to(fmap)
         predictions = prediction_items(export, colour)
         if predictions:
@@ -320,6 +365,16 @@ def build_map(
             for p in export.predictions:
                 lats.append(p.landing.lat)
                 lons.append(p.landing.lon)
+    if boundaries:
+        lines = folium.FeatureGroup(name="Boundaries")
+        lines.add_child(DrawItems(boundary_items(boundaries)))
+        lines.add_to(fmap)
+    if campaign is not None and campaign.scatter is not None:
+        scatter = scatter_items(campaign.scatter, hidden)
+        if scatter:
+            group = folium.FeatureGroup(name="Landing scatter")
+            group.add_child(DrawItems(scatter))
+            group.add_to(fmap)
     if station is not None:
         base = folium.FeatureGroup(name="Ground station")
         base.add_child(DrawItems(station_items(station, exports)))
@@ -328,10 +383,22 @@ def build_map(
         lons.append(station.lon)
     fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
     folium.LayerControl(collapsed=False).add_to(fmap)
-    figure.html.add_child(Element(_summary(exports, page_title)), name="gs_summary")
+    figure.html.add_child(Element(_summary(exports, page_title, campaign)), name="gs_summary")
     figure.html.add_child(Element(_legend(scale)), name="gs_legend")
     html: str = figure.render()
     return html
+
+
+def _campaign_results(
+    campaign: Campaign | None, export: FlightExport
+) -> Sequence[BoundaryResult] | None:
+    """The campaign's boundary results for this flight, if it is one of the campaign's."""
+    if campaign is None:
+        return None
+    for flight in campaign.flights:
+        if str(flight.id) == export.flight_id and flight.tracker == export.tracker:
+            return flight.boundaries
+    return None
 
 
 def export_map(

@@ -1,6 +1,7 @@
 """The page's own JavaScript and CSS (static text; all data reaches it as escaped JSON).
 
-``gsDraw(layer, items)`` adds markers, numbered markers and lines to a Leaflet layer. Popups and
+``gsDraw(layer, items)`` adds markers, numbered markers, lines and circles of a radius in metres
+(``area``) to a Leaflet layer. Popups and
 tooltips are built as DOM nodes whose text is set with ``textContent``: a string from the air is
 never parsed as HTML, whatever it holds.
 """
@@ -47,6 +48,8 @@ function gsDraw(layer, items) {
         iconSize: [18, 18]
       });
       shape = L.marker(item.at, {icon: icon, keyboard: false});
+    } else if (item.kind === "area") {
+      shape = L.circle(item.at, Object.assign({radius: item.radius}, item.style));
     } else {
       shape = L.circleMarker(item.at, item.style);
     }
@@ -66,7 +69,8 @@ PAGE_STYLE = """
 .gs-panel { position: fixed; z-index: 1000; background: rgba(255, 255, 255, 0.93);
   border-radius: 6px; box-shadow: 0 1px 5px rgba(0, 0, 0, 0.35); padding: 6px 8px;
   font: 12px/1.35 sans-serif; color: #222; }
-.gs-info { left: 10px; bottom: 48px; max-width: 460px; }
+.gs-info { left: 10px; bottom: 48px; max-width: 460px; max-height: 45vh; overflow: auto; }
+.gs-info p { margin: 4px 0; }
 .gs-info summary { font-weight: bold; cursor: pointer; }
 .gs-info ul { margin: 4px 0; padding-left: 18px; }
 .gs-profile text { font: 10px sans-serif; fill: #444; }

@@ -36,13 +36,15 @@ class FlightExport:
     ``flight_id`` is how the user named it (shown in titles and used for default file names);
     ``telemetry`` is the tracker's housekeeping during the flight, in time order;
     ``predictions`` are the landing predictions that could have been made during the flight,
-    in the order they were made.
+    in the order they were made. ``redacted_km`` is set when everything within that distance of
+    the launch sites and the station was left out (:mod:`.redact`).
     """
 
     flight_id: str
     flight: Flight
     telemetry: tuple[Telemetry, ...] = ()
     predictions: tuple[Prediction, ...] = ()
+    redacted_km: float | None = None
 
     @property
     def tracker(self) -> str:
@@ -217,8 +219,11 @@ class Event:
     point: TrackPoint
 
 
-def flight_events(flight: Flight) -> list[Event]:
-    """The flight's launch (or first fix), burst, and landing (or last fix), in time order."""
+def flight_events(flight: Flight, redacted_km: float | None = None) -> list[Event]:
+    """The flight's launch (or first fix), burst, and landing (or last fix), in time order.
+
+    With ``redacted_km`` the first point is named as the first one shared, not as a launch.
+    """
     events: list[Event] = []
     if flight.launch is not None:
         events.append(Event("launch", "Launch", flight.launch))
@@ -226,7 +231,12 @@ def flight_events(flight: Flight) -> list[Event]:
         first = flight.fixes[0]
         alt = first.alt_m if first.alt_m is not None else math.nan
         point = TrackPoint(first.time, first.lat, first.lon, alt)
-        events.append(Event("first fix", "First fix (already airborne)", point))
+        title = (
+            "First fix (already airborne)"
+            if redacted_km is None
+            else f"First shared fix (nothing within {redacted_km:g} km of launch is shown)"
+        )
+        events.append(Event("first fix", title, point))
     if flight.burst is not None:
         events.append(Event("burst", f"Burst at {flight.burst.alt_m:.0f} m", flight.burst))
     if flight.landing is not None:

@@ -50,7 +50,7 @@ def to_gpx(export: FlightExport) -> bytes:
     _sub(meta, "name", export.label)
     _sub(meta, "desc", f"Flight {export.flight_id}: {flight.end_reason}")
     _sub(meta, "time", utc_text(flight.start_time))
-    for event in flight_events(flight):
+    for event in flight_events(flight, export.redacted_km):
         p = event.point
         wpt = _sub(root, "wpt", lat=_num(p.lat, 7), lon=_num(p.lon, 7))
         if not math.isnan(p.alt_m):
@@ -115,7 +115,7 @@ def to_kml(export: FlightExport, colour: str = "#1f5fbf") -> bytes:
     )
     events = _sub(doc, "Folder")
     _sub(events, "name", "Events")
-    for event in flight_events(flight):
+    for event in flight_events(flight, export.redacted_km):
         _point_placemark(events, f"{event.title}: {export.label}", event.point)
     if export.predictions:
         guesses = _sub(doc, "Folder")
