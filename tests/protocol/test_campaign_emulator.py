@@ -289,3 +289,20 @@ def test_help_documents_the_campaign_options() -> None:
     for option in ("--campaign", "--sites", "--window", "--boundary-out", "--site-order"):
         assert option in result.output
     assert "groundstation simulate --campaign 30" in result.output
+
+
+def test_sites_can_be_chosen_at_random_and_one_site_comes_from_launch(tmp_path: Path) -> None:
+    two = replace(SMALL, balloons=12, sites=NIGHT.sites, site_order="random")
+    order = [launch.site_index for launch in plan_campaign(two)]
+    assert set(order) == {0, 1} and order != [0, 1] * 6
+    assert order == [launch.site_index for launch in plan_campaign(two)]  # seeded
+    truth = tmp_path / "truth.json"
+    args = ["--campaign", "2", "--launch", "45.5,7.2,900", "--window", "0h30m", "--truth"]
+    result = CliRunner().invoke(
+        simulate_command, [*args, str(truth), "--burst-altitude", "3000", "-o", "/dev/null"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(truth.read_text())
+    assert data["campaign"]["sites"] == [{"lat": 45.5, "lon": 7.2, "alt": 900.0}]
+    assert data["campaign"]["window_s"] == 1800
+    assert all(t["events"]["launch_time"] <= 1800 for t in data["trackers"])
