@@ -173,7 +173,8 @@ def true_crossing_time(points: list[dict[str, Any]], lon: float) -> datetime:
         if a["lon"] < lon <= b["lon"]:
             f = (lon - a["lon"]) / (b["lon"] - a["lon"])
             start = datetime.fromisoformat(a["utc"])
-            return start + (datetime.fromisoformat(b["utc"]) - start) * f
+            end = datetime.fromisoformat(b["utc"])
+            return start + (end - start) * float(f)
     raise AssertionError("never crossed")
 
 
