@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -35,6 +34,8 @@ from firmware_protocol.emulator.campaign import (
     campaign_stream,
     campaign_truth_json,
     fly_campaign,
+    parse_duration,
+    parse_sites,
 )
 from firmware_protocol.emulator.output import PtyWriter, paced
 
@@ -55,32 +56,17 @@ def _parse_launch(ctx: click.Context, param: click.Parameter, value: str) -> tup
 def _parse_sites(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[LaunchSite, ...] | None:
-    if value is None:
-        return None
-    sites = []
-    for part in value.split(";"):
-        try:
-            lat, lon, alt = (float(x) for x in part.split(","))
-        except ValueError:
-            raise click.BadParameter(
-                f"{part.strip()!r} is not LAT,LON,ALT in decimal degrees and metres; "
-                "separate sites with ';', e.g. '52.2,0.1,30;51.9,-0.4,60'"
-            ) from None
-        sites.append(LaunchSite(lat, lon, alt))
-    return tuple(sites)
-
-
-DURATION = re.compile(r"(?:(\d+(?:\.\d*)?)h)?(?:(\d+(?:\.\d*)?)m)?(?:(\d+(?:\.\d*)?)s)?")
+    try:
+        return None if value is None else parse_sites(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _parse_window(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    match = DURATION.fullmatch(value.strip().lower())
-    if not value.strip() or match is None:
-        raise click.BadParameter(f"{value!r} is not a duration such as 8h, 90m or 1h30m") from None
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    try:
+        return None if value is None else parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _parse_start(

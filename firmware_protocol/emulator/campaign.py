@@ -49,6 +49,33 @@ class LaunchSite:
     alt: float  # m above sea level
 
 
+DURATION = re.compile(r"(?:(\d+(?:\.\d*)?)h)?(?:(\d+(?:\.\d*)?)m)?(?:(\d+(?:\.\d*)?)s)?")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as ``8h``, ``90m``, ``1h30m`` or ``45s``."""
+    match = DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None:
+        raise ValueError(f"{text!r} is not a duration such as 8h, 90m or 1h30m")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def parse_sites(text: str) -> tuple[LaunchSite, ...]:
+    """Launch sites from ``LAT,LON,ALT;LAT,LON,ALT;...`` (degrees, metres)."""
+    sites = []
+    for part in text.split(";"):
+        try:
+            lat, lon, alt = (float(x) for x in part.split(","))
+        except ValueError:
+            raise ValueError(
+                f"{part.strip()!r} is not LAT,LON,ALT in decimal degrees and metres; "
+                "separate sites with ';', e.g. '52.2,0.1,30;51.9,-0.4,60'"
+            ) from None
+        sites.append(LaunchSite(lat, lon, alt))
+    return tuple(sites)
+
+
 @dataclass(frozen=True)
 class CampaignConfig:
     """Everything that shapes an emulated campaign; the same config gives the same bytes.
