@@ -71,7 +71,8 @@ def _km(metres: float) -> str:
 
 class Whereabouts:
     """Where a tracker is, or landed, or is predicted to land, against each boundary: one
-    line per boundary for the detail pane. Side and distance are remembered per position
+    line per boundary for the detail pane, e.g. "Border: 2.9 km left, lands right, crossed 1x"
+    or "Zone: landed 850 m inside". Side and distance are remembered per position
     (they take a millisecond each and the pane is redrawn several times a second)."""
 
     def __init__(self, boundaries: Sequence[Boundary]) -> None:
@@ -100,18 +101,12 @@ class Whereabouts:
         out = []
         for i, b in enumerate(self.boundaries):
             n = sum(1 for c in crossings if c.boundary == b.name)
-            crossed = f", crossed {n}x" if n else ", not crossed"
+            crossed = f", crossed {n}x" if n else ""
             if landed is not None:
                 side, d = self._measure(i, *landed)
-                out.append(f"{b.name}: landed {_side(b, side)}, {_km(d)} from it{crossed}")
+                out.append(f"{b.name}: landed {_km(d)} {side}{crossed}")
             elif here is not None:
                 side, d = self._measure(i, *here)
-                text = f"{b.name}: {_side(b, side)}, {_km(d)} away{crossed}"
-                if predicted is not None:
-                    text += f"; lands {_side(b, self._measure(i, *predicted)[0])}"
-                out.append(text)
+                aim = f", lands {self._measure(i, *predicted)[0]}" if predicted else ""
+                out.append(f"{b.name}: {_km(d)} {side}{aim}{crossed}")
         return out
-
-
-def _side(b: Boundary, side: str) -> str:
-    return side if b.kind == "polygon" else f"{side} side"

@@ -5,7 +5,8 @@ A launch campaign puts dozens of balloons in the air at once; the table then sho
 a boundary, lost, landed), and a summary line counts each kind. No Textual here: the app asks
 :class:`FleetView` for the order of the rows and the counts, and draws them.
 
-A tracker's *state* is its flight phase from the latest flight analysis, except that a tracker
+A tracker's *state* is its flight phase from the latest flight analysis ("pre-launch" if that
+found no launch in its track), except that a tracker
 that was airborne when it was last heard and has been silent longer than the stale limit (or
 whose analysis says its signal was lost in the air) is ``"lost"``.
 """
@@ -58,6 +59,8 @@ STATE_RANK: dict[str | None, int] = {
 def state(t: TrackerState) -> State | None:
     """The tracker's phase, or ``"lost"``; ``None`` before its first flight analysis."""
     analysis = t.analysis
+    if analysis is not None and analysis.flight is None:
+        return "pre-launch"  # heard, but no launch in its track
     phase = analysis.phase if analysis is not None else None
     if phase in AIRBORNE:
         flight = analysis.flight if analysis is not None else None

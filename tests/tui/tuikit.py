@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from textual.app import App
+
 from firmware_protocol.emulator import DEFAULT_START, SimulationConfig
 from groundstation.models import Decoded
 from groundstation.pipeline import LineIngest
@@ -49,3 +51,8 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+def screen_lines(app: App[None]) -> list[str]:
+    """The whole screen as the terminal would show it, one string per line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
