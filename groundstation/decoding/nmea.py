@@ -25,9 +25,9 @@ from firmware_protocol import (
     RadioReport,
     SequenceTracker,
     TelemetryHeader,
-    decode_proprietary,
     decode_ukhas,
 )
+from groundstation.decoding import fastpath
 from groundstation.decoding.fields import (
     KMH_TO_MPS,
     KNOTS_TO_MPS,
@@ -140,7 +140,7 @@ class StreamDecoder:
     # -- our protocol and UKHAS ---------------------------------------------------------------
     def _proprietary(self, raw: RawLine, text: str) -> Decoded:
         try:
-            rec = decode_proprietary(text)
+            rec = fastpath.proprietary(text)
         except ChecksumError:
             raise Reject("bad checksum") from None
         except ProtocolError as exc:
@@ -189,6 +189,17 @@ class StreamDecoder:
 
     # -- NMEA --------------------------------------------------------------------------------
     def _decode_nmea(self, raw: RawLine, text: str) -> Decoded:
+        plain = fastpath.split_talker(text)
+        if plain is not None:  # what pynmea2 would give, without asking it
+            talker, kind, fields = plain
+            name = talker + kind
+            tracker = self.current_tracker
+            if kind in POSITION_TYPES or kind in ("VTG", "ZDA"):
+                return Decoded(
+                    raw, "ok", None, name, tracker,
+                    self._position(raw, tracker, kind, fields, name),
+                )  # fmt: skip
+            return Decoded(raw, "ok", None, name, tracker)
         star = text.rfind("*")
         if star < 0 or star + 3 != len(text.rstrip()):
             raise Reject("no checksum" if star < 0 else "malformed checksum")

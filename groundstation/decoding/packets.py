@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from firmware_protocol import PacketChecker
-from firmware_protocol.packet import MAX_PACKET_LINES
+from firmware_protocol import PacketEnd, ProtocolError, crc16_ccitt
+from firmware_protocol.packet import CRLF, MAX_PACKET_LINES, PacketCheck
+from groundstation.decoding import fastpath
 from groundstation.decoding.nmea import Checkpoint, StreamDecoder
 from groundstation.models import Decoded, LinkQuality, RawLine
 
@@ -153,3 +154,65 @@ def _header_seq(header: Decoded) -> int | None:
         if seq is not None:
             return int(seq)
     return None
+
+
+class PacketChecker:
+    """:class:`firmware_protocol.PacketChecker`'s verdicts, with the end line decoded on the lean
+    route (:func:`fastpath.proprietary`); ``tests/test_fast_decode.py`` holds the two to the
+    same verdicts."""
+
+    __slots__ = ("_crc", "_identity", "_lines", "abandoned")
+
+    def __init__(self) -> None:
+        self._crc: int | None = None
+        self._lines = 0
+        self._identity: tuple[str, str] = ("", "")
+        self.abandoned = 0
+
+    def feed(self, line: bytes) -> PacketCheck | None:
+        line = line.rstrip(b"\r\n")
+        if line.startswith(b"$PHABT,"):
+            if self._crc is not None:
+                self.abandoned += 1
+            self._crc = crc16_ccitt(line + CRLF)
+            self._lines = 1
+            fields = line.split(b"*", 1)[0].split(b",")
+            self._identity = (
+                fields[1].decode("ascii", "replace") if len(fields) > 1 else "",
+                fields[2].decode("ascii", "replace") if len(fields) > 2 else "",
+            )
+            return None
+        if line.startswith(b"$PHABE"):
+            return self._end(line)
+        if self._crc is not None:
+            self._lines += 1
+            if self._lines > MAX_PACKET_LINES:
+                self.abandoned += 1
+                self._crc = None
+            else:
+                self._crc = crc16_ccitt(line + CRLF, self._crc)
+        return None
+
+    def _end(self, line: bytes) -> PacketCheck:
+        computed, lines, identity = self._crc, self._lines, self._identity
+        self._crc, self._lines = None, 0
+        try:
+            end = fastpath.proprietary(line.decode("ascii"))
+        except (UnicodeDecodeError, ProtocolError) as exc:
+            reason = str(exc) if isinstance(exc, ProtocolError) else "non-ASCII bytes"
+            return PacketCheck(False, None, None, None, computed, lines, f"bad end line: {reason}")
+        if not isinstance(end, PacketEnd):
+            return PacketCheck(False, None, None, None, computed, lines, "bad end line")
+        if computed is None:
+            why = "end of a packet whose header was lost"
+            return PacketCheck(False, end.callsign, end.seq, end.crc, None, 0, why)
+        if identity != (end.callsign, str(end.seq)):
+            why = (
+                f"end line is for {end.callsign} #{end.seq}, "
+                f"header was {identity[0]} #{identity[1]}"
+            )
+            return PacketCheck(False, end.callsign, end.seq, end.crc, computed, lines, why)
+        if computed != end.crc:
+            why = f"CRC mismatch: end line says {end.crc:04X}, lines give {computed:04X}"
+            return PacketCheck(False, end.callsign, end.seq, end.crc, computed, lines, why)
+        return PacketCheck(True, end.callsign, end.seq, end.crc, computed, lines, None)

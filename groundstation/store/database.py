@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,12 +149,24 @@ class Store:
     # -- the write path ------------------------------------------------------------------------
     def write(self, batch: Sequence[Decoded]) -> None:
         """Store one batch in one transaction (raises ``sqlite3.Error`` on failure)."""
-        if not batch:
+        if batch:
+            self.write_rows([to_rows(batch, self.source_id)])
+
+    def source_id(self, key: str) -> int:
+        return self._source_ids.get(key) or self._source_id(key)
+
+    def write_rows(self, parts: Sequence[Rows]) -> None:
+        """Store rows made by :func:`to_rows` in one transaction (``sqlite3.Error`` on failure).
+
+        Only SQLite runs here: the rows were made beforehand, possibly in another process."""
+        parts = [p for p in parts if p.lines]
+        if not parts:
             return
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            self._write(batch)
+            for part in parts:
+                self._write_rows(part)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -163,97 +175,159 @@ class Store:
             self._tracker_ids.clear()
             raise
 
-    def _write(self, batch: Sequence[Decoded]) -> None:
-        source_ids = self._source_ids
-        tid = self.tracker_id
-        raw_rows = []
-        last_received: datetime | None = None
-        received = ""
-        fixes: dict[tuple[int, str], list[object]] = {}
-        telemetry, links, station = [], [], []
-        for d in batch:
-            raw = d.raw
-            sid = source_ids.get(raw.source) or self._source_id(raw.source)
-            tracker = tid(d.tracker) if d.tracker is not None else None
-            if raw.received_at is not last_received:  # one receive time for a whole chunk
-                last_received = raw.received_at
-                received = iso(last_received)
-            rid = (sid << LINE_BITS) | raw.line_no
-            raw_rows.append(
-                (rid, sid, raw.line_no, received, raw.data.decode("latin-1"), d.status,
-                 d.reason, d.sentence, tracker)
-            )  # fmt: skip
-            for rec in d.records:
-                if isinstance(rec, Fix):
-                    _merge_fix(fixes, tid(rec.tracker), rec, rid)
-                elif isinstance(rec, Telemetry):
-                    telemetry.append((
-                        tid(rec.tracker), iso(rec.time) if rec.time else None, rec.seq,
-                        rec.battery_v, rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
-                        json.dumps(rec.extra, sort_keys=True) if rec.extra else None, rid,
-                    ))  # fmt: skip
-                elif isinstance(rec, LinkQuality):
-                    links.append((
-                        tid(rec.tracker), received, rec.seq, rec.rssi_dbm, rec.snr_db,
-                        rec.freq_error_hz, None if rec.crc_ok is None else int(rec.crc_ok),
-                        rec.lost_before, rid,
-                    ))  # fmt: skip
-                elif isinstance(rec, StationFix):
-                    station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
+    def _write_rows(self, rows: Rows) -> None:
+        known = self._tracker_ids
+        for name in rows.trackers:  # in the order they were first met: ids as line by line
+            if name not in known:
+                self.tracker_id(name)
         conn = self.conn
-        conn.executemany(
-            "INSERT OR IGNORE INTO raw_lines (id, source_id, line_no, received_at, text, status,"
-            " reason, sentence, tracker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            raw_rows,
-        )
-        if fixes:
-            conn.executemany(_UPSERT_FIX, fixes.values())
-        if telemetry:
-            conn.executemany(
-                "INSERT OR IGNORE INTO telemetry (tracker_id, time, seq, battery_v, temp_int_c,"
-                " temp_ext_c, pressure_hpa, extra, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                " ?)",
-                telemetry,
-            )
-        if links:
-            conn.executemany(
-                "INSERT OR IGNORE INTO link (tracker_id, received_at, seq, rssi_dbm, snr_db,"
-                " freq_error_hz, crc_ok, lost_before, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?,"
-                " ?, ?)",
-                links,
-            )
-        if station:
-            conn.executemany(
-                "INSERT OR IGNORE INTO station_fixes (time, lat, lon, alt_m, raw_line_id)"
-                " VALUES (?, ?, ?, ?, ?)",
-                station,
-            )
+        conn.executemany(_INSERT_RAW, rows.raw)
+        if rows.fixes:
+            conn.executemany(_UPSERT_FIX, rows.fixes)
+        if rows.telemetry:
+            conn.executemany(_INSERT_TELEMETRY, rows.telemetry)
+        if rows.links:
+            conn.executemany(_INSERT_LINK, rows.links)
+        if rows.station:
+            conn.executemany(_INSERT_STATION, rows.station)
 
     def query(self, sql: str, params: Iterable[object] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, tuple(params)))
 
 
+_TRACKER = "(SELECT id FROM trackers WHERE name = ?)"
 _FIX_COLUMNS = ("alt_m", "speed_mps", "course_deg", "sats", "hdop", "quality")
+_INSERT_RAW = (
+    "INSERT OR IGNORE INTO raw_lines (id, source_id, line_no, received_at, text, status,"
+    f" reason, sentence, tracker_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {_TRACKER})"
+)
 _UPSERT_FIX = (
     "INSERT INTO fixes (tracker_id, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop,"
-    " quality, sentence, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f" quality, sentence, raw_line_id) VALUES ({_TRACKER}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (tracker_id, time) DO UPDATE SET "
     + ", ".join(f"{c} = coalesce(fixes.{c}, excluded.{c})" for c in _FIX_COLUMNS)
 )
+_INSERT_TELEMETRY = (
+    "INSERT OR IGNORE INTO telemetry (tracker_id, time, seq, battery_v, temp_int_c, temp_ext_c,"
+    f" pressure_hpa, extra, raw_line_id) VALUES ({_TRACKER}, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_LINK = (
+    "INSERT OR IGNORE INTO link (tracker_id, received_at, seq, rssi_dbm, snr_db, freq_error_hz,"
+    f" crc_ok, lost_before, raw_line_id) VALUES ({_TRACKER}, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_STATION = (
+    "INSERT OR IGNORE INTO station_fixes (time, lat, lon, alt_m, raw_line_id)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
 
 
-def _merge_fix(
-    fixes: dict[tuple[int, str], list[object]], tracker_id: int, fix: Fix, raw_id: int
-) -> None:
-    key = (tracker_id, iso(fix.time))
-    new: list[object] = [
-        tracker_id, key[1], fix.lat, fix.lon, fix.alt_m, fix.speed_mps, fix.course_deg,
-        fix.sats, fix.hdop, fix.quality, fix.sentence, raw_id,
-    ]  # fmt: skip
+@dataclass(slots=True)
+class Rows:
+    """Decoded lines as the plain tuples the tables take, trackers by name.
+
+    Made by :func:`to_rows` wherever there is CPU to spare (the decoding process of a bulk
+    import), stored by :meth:`Store.write_rows`; plain lists of tuples, so they pickle cheaply.
+    ``trackers`` lists the tracker names in the order the lines first mention them, so ids are
+    given out exactly as a line-by-line write would give them.
+    """
+
+    lines: int = 0
+    trackers: list[str] = field(default_factory=list)
+    raw: list[tuple[object, ...]] = field(default_factory=list)
+    fixes: list[list[object]] = field(default_factory=list)
+    telemetry: list[tuple[object, ...]] = field(default_factory=list)
+    links: list[tuple[object, ...]] = field(default_factory=list)
+    station: list[tuple[object, ...]] = field(default_factory=list)
+
+
+_EXTRA_JSON: dict[tuple[tuple[str, str], ...], str] = {}
+
+
+def _extra_json(extra: dict[str, str]) -> str:
+    key = tuple(extra.items())
+    text = _EXTRA_JSON.get(key)
+    if text is None:
+        text = json.dumps(extra, sort_keys=True)
+        if len(_EXTRA_JSON) > 4096:
+            _EXTRA_JSON.clear()
+        _EXTRA_JSON[key] = text
+    return text
+
+
+def to_rows(batch: Iterable[Decoded], source_id: Callable[[str], int]) -> Rows:
+    """The rows a batch of decoded lines adds; ``source_id`` maps a source key to its id.
+
+    Fixes of one tracker and time within the batch are merged here (first value wins, gaps are
+    filled), as the upsert merges them with rows already stored."""
+    rows = Rows()
+    seen: set[str] = set()
+    trackers = rows.trackers
+    raw_rows, telemetry, links, station = rows.raw, rows.telemetry, rows.links, rows.station
+    fixes: dict[tuple[str, str], list[object]] = {}
+    last_received: datetime | None = None
+    received = ""
+    last_source = ""
+    sid = 0
+    n = 0
+    for d in batch:
+        n += 1
+        raw = d.raw
+        if raw.source != last_source or n == 1:
+            last_source = raw.source
+            sid = source_id(raw.source)
+        tracker = d.tracker
+        if tracker is not None and tracker not in seen:
+            seen.add(tracker)
+            trackers.append(tracker)
+        if raw.received_at is not last_received:  # one receive time for a whole chunk
+            last_received = raw.received_at
+            received = iso(last_received)
+        rid = (sid << LINE_BITS) | raw.line_no
+        raw_rows.append(
+            (rid, sid, raw.line_no, received, raw.data.decode("latin-1"), d.status,
+             d.reason, d.sentence, tracker)
+        )  # fmt: skip
+        for rec in d.records:
+            if isinstance(rec, Fix):
+                if rec.tracker not in seen:
+                    seen.add(rec.tracker)
+                    trackers.append(rec.tracker)
+                _merge_fix(fixes, rec, rid)
+            elif isinstance(rec, Telemetry):
+                if rec.tracker not in seen:
+                    seen.add(rec.tracker)
+                    trackers.append(rec.tracker)
+                telemetry.append((
+                    rec.tracker, iso(rec.time) if rec.time else None, rec.seq,
+                    rec.battery_v, rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
+                    _extra_json(rec.extra) if rec.extra else None, rid,
+                ))  # fmt: skip
+            elif isinstance(rec, LinkQuality):
+                if rec.tracker not in seen:
+                    seen.add(rec.tracker)
+                    trackers.append(rec.tracker)
+                links.append((
+                    rec.tracker, received, rec.seq, rec.rssi_dbm, rec.snr_db,
+                    rec.freq_error_hz, None if rec.crc_ok is None else int(rec.crc_ok),
+                    rec.lost_before, rid,
+                ))  # fmt: skip
+            elif isinstance(rec, StationFix):
+                station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
+    rows.lines = n
+    rows.fixes = list(fixes.values())
+    return rows
+
+
+def _merge_fix(fixes: dict[tuple[str, str], list[object]], fix: Fix, raw_id: int) -> None:
+    key = (fix.tracker, iso(fix.time))
     old = fixes.get(key)
     if old is None:
-        fixes[key] = new
+        fixes[key] = [
+            fix.tracker, key[1], fix.lat, fix.lon, fix.alt_m, fix.speed_mps, fix.course_deg,
+            fix.sats, fix.hdop, fix.quality, fix.sentence, raw_id,
+        ]  # fmt: skip
         return
+    new = (fix.alt_m, fix.speed_mps, fix.course_deg, fix.sats, fix.hdop, fix.quality)
     for i in range(4, 10):  # the optional measurements: first value wins, gaps are filled
         if old[i] is None:
-            old[i] = new[i]
+            old[i] = new[i - 4]

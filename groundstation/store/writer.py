@@ -34,11 +34,32 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from groundstation.models import Decoded
-from groundstation.store.database import Store, StoreError, describe_error
+from groundstation.store.database import Rows, Store, StoreError, describe_error, to_rows
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+
+
+class _Batch:
+    """Rows waiting for one commit; its length is the number of lines they hold."""
+
+    __slots__ = ("lines", "parts")
+
+    def __init__(self) -> None:
+        self.parts: list[Rows] = []
+        self.lines = 0
+
+    def add(self, rows: Rows) -> None:
+        self.parts.append(rows)
+        self.lines += rows.lines
+
+    def __len__(self) -> int:
+        return self.lines
+
+
+def _lines(item: object) -> int:
+    return item.lines if isinstance(item, Rows) else len(item)  # type: ignore[arg-type]
 
 
 class BatchWriter:
@@ -95,6 +116,13 @@ class BatchWriter:
         if items:
             self._queue.put(items)
 
+    def put_rows(self, rows: Rows) -> None:
+        """Like :meth:`put`, for lines already made into rows (:func:`to_rows`)."""
+        if self.failed:
+            raise StoreError(self.error or f"cannot write to the database {self.path}")
+        if rows.lines:
+            self._queue.put(rows)
+
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Wait until everything put so far is committed (or given up on); False if ``timeout``
         passed first (``None``: no limit) or the writer thread is gone."""
@@ -123,7 +151,7 @@ class BatchWriter:
             self._ready.set()
             return
         self._ready.set()
-        batch: list[Decoded] = []
+        batch = _Batch()
         waiters: list[threading.Event] = []
         oldest = 0.0
         stopping = False
@@ -160,11 +188,11 @@ class BatchWriter:
             )
             if due:
                 if self._commit(batch):
-                    batch = []
+                    batch = _Batch()
                     self.pending = 0
                 elif stopping or not self.hold_on_error:
                     self._give_up(batch)
-                    batch = []
+                    batch = _Batch()
                     if not stopping:  # producers may still put: take and count until close
                         for w in waiters:
                             w.set()
@@ -184,7 +212,7 @@ class BatchWriter:
             w.set()
         self._store.close()
 
-    def _hold(self, batch: list[Decoded], waiters: list[threading.Event]) -> bool:
+    def _hold(self, batch: _Batch, waiters: list[threading.Event]) -> bool:
         """After a failed commit: keep taking lines for ``retry_interval``, up to ``max_held``.
 
         Returns True if the writer was asked to stop meanwhile."""
@@ -203,19 +231,28 @@ class BatchWriter:
                 self._take(batch, item)  # type: ignore[arg-type]
         return stopping
 
-    def _take(self, batch: list[Decoded], items: Sequence[Decoded]) -> None:
+    def _take(self, batch: _Batch, items: Sequence[Decoded] | Rows) -> None:
         """Add lines to the batch; while the database fails, hold at most ``max_held``."""
-        if self.error is not None and len(batch) + len(items) > self.max_held:
+        count = _lines(items)
+        if self.error is not None and len(batch) + count > self.max_held:
             room = max(0, self.max_held - len(batch))
+            if isinstance(items, Rows):
+                room = 0  # made elsewhere: held whole or not at all
             if not self.dropped:
                 log.error("%d lines are waiting for the database: dropping new lines", len(batch))
-            self.dropped += len(items) - room
-            self.lost += len(items) - room
-            items = items[:room]
-        batch.extend(items)
+            self.dropped += count - room
+            self.lost += count - room
+            if not room:
+                return
+            items = items[:room]  # type: ignore[index]
+        if isinstance(items, Rows):
+            batch.add(items)
+        else:
+            assert self._store is not None
+            batch.add(to_rows(items, self._store.source_id))
         self.pending = len(batch)
 
-    def _give_up(self, batch: list[Decoded]) -> None:
+    def _give_up(self, batch: _Batch) -> None:
         self.lost += len(batch)
         self.pending = 0
         self.failed = not self.hold_on_error
@@ -228,12 +265,12 @@ class BatchWriter:
             if isinstance(item, threading.Event):
                 item.set()
             else:
-                self.lost += len(item)  # type: ignore[arg-type]
+                self.lost += _lines(item)
 
-    def _commit(self, batch: list[Decoded]) -> bool:
+    def _commit(self, batch: _Batch) -> bool:
         assert self._store is not None
         try:
-            self._store.write(batch)
+            self._store.write_rows(batch.parts)
         except sqlite3.Error as exc:
             message = describe_error(exc, self.path)
             if message != self.error:

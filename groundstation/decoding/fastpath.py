@@ -1,0 +1,182 @@
+"""A lean route for the sentences that make up nearly every line: talker NMEA and ``$PHAB*``.
+
+pynmea2 and :func:`firmware_protocol.decode_proprietary` stay the decoders of record. The
+functions here take only lines whose shape leaves nothing to judge: ``$`` once at the start, one
+``*`` with two upper-case hex digits at the end, printable ASCII, a checksum that matches. For
+such a line they give exactly what the decoder of record gives (the same field list, the same
+record, the same error for a bad field); for anything else they return ``None`` and the caller
+asks the decoder of record. ``tests/test_fast_decode.py`` holds the two routes to that, line by
+line, over the corpus, the sample logs, fault-injected emulator output and Hypothesis mutations.
+"""
+
+from __future__ import annotations
+
+import pynmea2
+
+from firmware_protocol import (
+    ChecksumError,
+    FieldError,
+    PacketEnd,
+    ProtocolError,
+    RadioReport,
+    TelemetryHeader,
+    decode_proprietary,
+)
+from firmware_protocol.fields import parse_callsign, parse_decimal, parse_hhmmss, parse_integer
+from firmware_protocol.fields import parse_seq as _parse_seq
+from firmware_protocol.proprietary import (
+    BATTERY,
+    FREQ_ERROR_LIMIT,
+    MAX_LINE_BYTES,
+    PRESSURE,
+    RSSI,
+    SNR,
+    TEMPERATURE,
+    parse_extras,
+)
+
+ProprietaryRecord = TelemetryHeader | PacketEnd | RadioReport
+
+_HEX = frozenset("0123456789ABCDEF")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ALNUM = _UPPER | frozenset("0123456789")
+_FIELD_COUNTS = {"T": 9, "E": 4, "R": 6}
+_TALKER_TYPES: dict[str, type] = pynmea2.TalkerSentence.sentence_types
+"""pynmea2's own registry: a sentence type it knows is one it would parse."""
+_GOOD_CALLSIGNS: set[str] = set()
+_GOOD_EXTRAS: dict[str, dict[str, str]] = {}
+
+
+def xor_checksum(body: str) -> int:
+    """The NMEA checksum (XOR of every byte) of an ASCII string, by folding one big integer."""
+    x = int.from_bytes(body.encode("ascii"), "little")
+    width = x.bit_length()
+    while width > 64:
+        half = ((width + 15) // 16) * 8  # half the width, rounded up to whole bytes
+        x = (x & ((1 << half) - 1)) ^ (x >> half)
+        width = half
+    x ^= x >> 32
+    x ^= x >> 16
+    x ^= x >> 8
+    return x & 0xFF
+
+
+def _framed(text: str) -> bool:
+    """``$body*HH``: one ``$`` (first), one ``*`` (third from last), upper-case hex, printable
+    ASCII, and the checksum matches."""
+    n = len(text)
+    return (
+        n >= 10
+        and text[n - 3] == "*"
+        and text[n - 2] in _HEX
+        and text[n - 1] in _HEX
+        and text.count("*") == 1
+        and text.count("$") == 1
+        and text[0] == "$"
+        and text.isascii()
+        and text.isprintable()
+        and int(text[n - 2 :], 16) == xor_checksum(text[1 : n - 3])
+    )
+
+
+def split_talker(text: str) -> tuple[str, str, list[str]] | None:
+    """``(talker, sentence type, fields)`` of a talker sentence, as ``pynmea2.parse(text,
+    check=True)`` would give them (``msg.talker``, ``msg.sentence_type``, ``msg.data``); None when
+    the line is not plainly such a sentence."""
+    if len(text) < 7 or text[6] != "," or text[1] == "P":  # '$P...' is proprietary to pynmea2
+        return None
+    talker, kind = text[1:3], text[3:6]
+    if not (
+        talker[0] in _UPPER
+        and talker[1] in _UPPER
+        and kind[0] in _ALNUM
+        and kind[1] in _ALNUM
+        and kind[2] in _ALNUM
+        and kind in _TALKER_TYPES
+        and _framed(text)
+    ):
+        return None
+    return talker, kind, text[7:-3].split(",")
+
+
+def proprietary(text: str) -> ProprietaryRecord:
+    """:func:`firmware_protocol.decode_proprietary`, with a lean route for a plain line.
+
+    Raises exactly what it raises."""
+    if not (
+        len(text) + 2 <= MAX_LINE_BYTES
+        and text.startswith("$PHAB")
+        and len(text) > 6
+        and text[6] == ","
+        and text[5] in _FIELD_COUNTS
+        and _framed(text)
+    ):
+        return decode_proprietary(text)
+    data = text[5:-3].split(",")
+    kind = data[0]
+    expected = _FIELD_COUNTS[kind]
+    if len(data) != expected:
+        raise FieldError(f"$PHAB{kind} needs {expected - 1} fields, this line has {len(data) - 1}")
+    callsign = data[1]
+    if callsign not in _GOOD_CALLSIGNS:
+        parse_callsign(callsign)
+        if len(_GOOD_CALLSIGNS) > 4096:
+            _GOOD_CALLSIGNS.clear()
+        _GOOD_CALLSIGNS.add(callsign)
+    seq = _seq(data[2])
+    if kind == "T":
+        return TelemetryHeader(
+            callsign=callsign,
+            seq=seq,
+            time=parse_hhmmss(data[3]),
+            battery_v=parse_decimal(data[4], "battery voltage", *BATTERY[2:]),
+            temp_int_c=parse_decimal(data[5], "internal temperature", *TEMPERATURE[2:]),
+            temp_ext_c=parse_decimal(data[6], "external temperature", *TEMPERATURE[2:]),
+            pressure_hpa=parse_decimal(data[7], "pressure", *PRESSURE[2:]),
+            extras=_extras(data[8]),
+        )
+    if kind == "E":
+        crc = data[3]
+        if not (len(crc) == 4 and crc[0] in _HEX and crc[1] in _HEX and crc[2] in _HEX and
+                crc[3] in _HEX):  # fmt: skip
+            raise FieldError(f"CRC {crc!r} is not 4 upper-case hex digits")
+        return PacketEnd(callsign, seq, int(crc, 16))
+    return RadioReport(
+        callsign=callsign,
+        seq=seq,
+        rssi_dbm=parse_decimal(data[3], "RSSI", *RSSI[2:]),
+        snr_db=parse_decimal(data[4], "SNR", *SNR[2:]),
+        freq_error_hz=parse_integer(
+            data[5], "frequency error", -FREQ_ERROR_LIMIT, FREQ_ERROR_LIMIT
+        ),
+    )
+
+
+def _seq(text: str) -> int:
+    # parse_seq accepts 1 to 5 ASCII digits below 65536; anything else gets its own error.
+    if 0 < len(text) <= 5 and text.isdigit():
+        value = int(text)
+        if value < 65536:
+            return value
+    return _parse_seq(text)
+
+
+def _extras(text: str) -> dict[str, str]:
+    """parse_extras, remembering the few distinct extras a flight sends (a fresh dict each)."""
+    found = _GOOD_EXTRAS.get(text)
+    if found is None:
+        found = parse_extras(text)
+        if len(_GOOD_EXTRAS) > 4096:
+            _GOOD_EXTRAS.clear()
+        _GOOD_EXTRAS[text] = found
+    return dict(found)
+
+
+__all__ = [
+    "ChecksumError",
+    "ProprietaryRecord",
+    "ProtocolError",
+    "proprietary",
+    "split_talker",
+    "xor_checksum",
+]
