@@ -230,7 +230,8 @@ def map_cmd(
     The track coloured by altitude, launch, burst and landing (or where the signal was lost),
     the landing predictions made during the flight, the station, and an altitude profile.
     Several flights share one map, each a layer. With boundaries, each is drawn with a marker
-    where a flight crossed it; a campaign adds its landing scatter.
+    where a flight crossed it. A campaign's map has every balloon, its boundaries and the
+    landing scatter (and no predictions).
 
     Example: groundstation export map 3 4 -o both-balloons.html --offline
 
@@ -251,7 +252,8 @@ def map_cmd(
                 load_campaigns(store, config, settings, boundaries), campaign_id
             )
         idents = tuple(str(f.id) for f in campaign.flights)
-    exports = _load(obj, idents, predictions=not no_predictions)
+    # A fleet's predictions would bury its tracks: a campaign map shows where they landed.
+    exports = _load(obj, idents, predictions=not no_predictions and campaign is None)
     where = _station(obj, station, config_path, exports)
     hidden = None
     if redact_km is not None:

@@ -55,6 +55,7 @@ from groundstation.models import Fix, Telemetry
 TRACK_TOLERANCE_M = 9.0  # plus at most 0.1 m of coordinate rounding: within 10 m of every fix
 TRACK_CLASS = "gs-track"
 COORD_DIGITS = 6
+MAX_OPEN_LAYERS = 6
 
 Item = dict[str, object]
 
@@ -362,9 +363,6 @@ def build_map(
             guesses = folium.FeatureGroup(name=escape(f"Predicted landings: {export.label}"))
             guesses.add_child(DrawItems(predictions))
             guesses.add_to(fmap)
-            for p in export.predictions:
-                lats.append(p.landing.lat)
-                lons.append(p.landing.lon)
     if boundaries:
         lines = folium.FeatureGroup(name="Boundaries")
         lines.add_child(DrawItems(boundary_items(boundaries)))
@@ -381,8 +379,15 @@ def build_map(
         base.add_to(fmap)
         lats.append(station.lat)
         lons.append(station.lon)
-    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    # Room at the bottom for the summary panel and the legend, which float over the map.
+    fmap.fit_bounds(
+        [[min(lats), min(lons)], [max(lats), max(lons)]],
+        padding_top_left=(20, 20),
+        padding_bottom_right=(20, 280),
+    )
+    # The view fits the tracks and the station, not the early (wide) predictions. A fleet's
+    # long list of layers folds into the control's button.
+    folium.LayerControl(collapsed=len(exports) > MAX_OPEN_LAYERS).add_to(fmap)
     figure.html.add_child(Element(_summary(exports, page_title, campaign)), name="gs_summary")
     figure.html.add_child(Element(_legend(scale)), name="gs_legend")
     html: str = figure.render()

@@ -32,6 +32,9 @@ def _nice(span: float, steps: Sequence[float], max_ticks: int) -> float:
     return steps[-1]
 
 
+MAX_LABELS = 6
+
+
 def altitude_profile(exports: Sequence[FlightExport]) -> str:
     """An ``<svg>`` element with every flight's altitude over time (UTC)."""
     if not exports:
@@ -107,7 +110,7 @@ def altitude_profile(exports: Sequence[FlightExport]) -> str:
                 f'fill="#fff" stroke="{colour}"><title>{escape(flight.end_reason)}</title>'
                 "</circle>"
             )
-        if len(exports) > 1:
+        if 1 < len(exports) <= MAX_LABELS:  # a fleet's names would overprint: hover for them
             parts.append(
                 f'<text x="{LEFT + 6}" y="{TOP + 12 + 12 * number}" fill="{colour}">'
                 f"{escape(export.label)}</text>"

@@ -11,19 +11,18 @@ those positions when they are there.
 from __future__ import annotations
 
 import math
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from campaign_kit import NUMBER, positions_near
 
 from groundstation.flight import ground_distance_m
 
 LAUNCH = (51.87361, -1.04519)
 STATION = (51.70312, -1.20476)  # about 22 km south-west: the balloons drift east
 RADIUS_KM = 5.0
-NUMBER = re.compile(r"-?\d+\.\d+")
 
 
 def gs(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -49,19 +48,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     imported = gs(database, "import", str(log))
     assert imported.returncode == 0, imported.stderr
     return database
-
-
-def positions_near(text: str, centre: tuple[float, float], radius_m: float) -> list[str]:
-    """Neighbouring number pairs in ``text`` that, read as lat,lon or lon,lat, lie within
-    ``radius_m`` of ``centre``."""
-    numbers = [float(m) for m in NUMBER.findall(text)]
-    found = []
-    for a, b in zip(numbers, numbers[1:], strict=False):
-        for lat, lon in ((a, b), (b, a)):
-            plausible = abs(lat) <= 90 and abs(lon) <= 180 and abs(lat - centre[0]) < 1
-            if plausible and ground_distance_m(lat, lon, *centre) <= radius_m:
-                found.append(f"{lat},{lon}")
-    return found
 
 
 def export(db: Path, out: Path, kind: str, *extra: str) -> str:

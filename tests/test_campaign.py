@@ -1,0 +1,209 @@
+"""Launch campaigns end to end: a night of 30 emulated balloons from two sites, imported by the
+real command line, summarised by ``groundstation campaign``, drawn and shared as a map.
+
+The emulator's truth (``simulate --truth``) is the reference: which balloons crossed its
+boundary, when, and on which side they landed. It computes those on the true track, with its
+own geometry; we compute them from the received fixes (GPS noise, one every 10 s).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from campaign_kit import SITES, Night, gs, make_night, positions_near
+
+from groundstation.flight import ground_distance_m
+from groundstation.flight.planned import PlannedLaunch, predict_planned
+from groundstation.flight.wind import wind_profile
+from groundstation.store.database import Store
+from groundstation.store.flights import load_fixes
+
+INTERVAL_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
+    return make_night(tmp_path_factory.mktemp("campaign"), interval=INTERVAL_S)
+
+
+@pytest.fixture(scope="module")
+def summary(night: Night) -> dict[str, Any]:
+    done = gs(night.db, "campaign", "--json", "--boundary", str(night.boundary))
+    assert done.returncode == 0, done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _truth_by_callsign(night: Night) -> dict[str, dict[str, Any]]:
+    return {t["callsign"]: t for t in night.truth["trackers"]}
+
+
+def test_the_campaign_counts_what_the_truth_says(night: Night, summary: dict[str, Any]) -> None:
+    truth = night.truth["trackers"]
+    crossed = sum(1 for t in truth if t["boundary"]["crossings"])
+    beyond = sum(1 for t in truth if t["boundary"]["landed_beyond"])
+    assert 0 < crossed < 30 and 0 < beyond < 30  # the boundary splits the fleet
+    counts = summary["counts"]
+    assert counts == {
+        "launched": 30,
+        "burst": 30,
+        "floated": 0,
+        "landed": 30,
+        "lost": 0,
+        "in_flight": 0,
+        "crossed": crossed,
+        "landed_beyond": beyond,
+    }
+    assert [(s["launches"], round(s["lat"], 2), round(s["lon"], 2)) for s in summary["sites"]] == [
+        (15, SITES[0][0], SITES[0][1]),
+        (15, SITES[1][0], SITES[1][1]),
+    ]
+    assert summary["boundaries"][0]["crossed"] == crossed
+    assert summary["boundaries"][0]["landed_beyond"] == beyond
+
+
+def test_each_crossing_is_found_once_at_the_right_time(
+    night: Night, summary: dict[str, Any]
+) -> None:
+    truth = _truth_by_callsign(night)
+    compared = 0
+    for flight in summary["flights"]:
+        expected = truth[flight["tracker"]]["boundary"]
+        result = flight["boundaries"][0]
+        found = result["crossings"]
+        assert len(found) == len(expected["crossings"]), flight["tracker"]
+        for ours, true in zip(found, expected["crossings"], strict=True):
+            # fixes come every 10 s, with GPS noise: the crossing lies between two of them
+            gap = abs((_utc(ours["time"]) - _utc(true["utc"])).total_seconds())
+            assert gap <= INTERVAL_S, (flight["tracker"], ours["time"], true["utc"])
+            assert ground_distance_m(ours["lat"], ours["lon"], true["lat"], true["lon"]) < 500
+            assert abs(ours["alt_m"] - true["alt"]) < 100
+            compared += 1
+        assert result["ended_beyond"] == expected["landed_beyond"], flight["tracker"]
+        assert abs(result["end_distance_m"] - abs(expected["landing_distance_m"])) < 200
+    assert compared >= 5
+
+
+def test_the_landing_scatter_is_the_true_landings_scatter(
+    night: Night, summary: dict[str, Any]
+) -> None:
+    truth = night.truth["trackers"]
+    lats = [t["events"]["landing_lat"] for t in truth]
+    lons = [t["events"]["landing_lon"] for t in truth]
+    centre = summary["landing_scatter"]["centre"]
+    mean_lat, mean_lon = statistics.fmean(lats), statistics.fmean(lons)
+    assert ground_distance_m(centre["lat"], centre["lon"], mean_lat, mean_lon) < 300
+    pairs = zip(lats, lons, strict=True)
+    distances = [ground_distance_m(mean_lat, mean_lon, a, b) for a, b in pairs]
+    rms = math.sqrt(statistics.fmean(d * d for d in distances))
+    assert summary["landing_scatter"]["spread_m"] == pytest.approx(rms, abs=300)
+    farthest = truth[max(range(30), key=distances.__getitem__)]["callsign"]
+    assert summary["landing_scatter"]["farthest"]["tracker"] == farthest
+
+
+def test_the_text_summary_has_one_line_per_balloon(night: Night) -> None:
+    done = gs(night.db, "campaign", "--boundary", str(night.boundary))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Campaign ") and "30 balloons" in lines[0] and "2 sites" in lines[0]
+    assert any(line.startswith("Launched 30 · burst 30") for line in lines)
+    rows = [line for line in lines if line.split()[1:2] and line.split()[1].startswith("EMU")]
+    assert sorted(r.split()[1] for r in rows) == sorted(f"EMU{i}" for i in range(1, 31))
+    beyond = [r for r in rows if " beyond" in r]
+    truth = _truth_by_callsign(night)
+    assert sorted(r.split()[1] for r in beyond) == sorted(
+        c for c, t in truth.items() if t["boundary"]["landed_beyond"]
+    )
+
+
+def test_two_nights_are_two_campaigns(night: Night, tmp_path: Path) -> None:
+    db = tmp_path / "two.db"
+    make_night(tmp_path / "one", balloons=4, seed=3, interval=30, db=db)
+    make_night(tmp_path / "two", balloons=3, seed=4, interval=30, db=db,
+               start="2024-06-03T18:00:00Z")  # fmt: skip
+    latest = json.loads(gs(db, "campaign", "--json").stdout)
+    assert latest["counts"]["launched"] == 3
+    assert latest["first_launch"].startswith("2024-06-03")
+    text = gs(db, "campaign").stdout
+    assert "Other campaigns:" in text
+    first = next(f["id"] for f in json.loads(gs(db, "flights", "--json").stdout)["flights"]
+                 if f["start_time"].startswith("2024-06-01"))  # fmt: skip
+    earlier = json.loads(gs(db, "campaign", str(first), "--json").stdout)
+    assert earlier["counts"]["launched"] == 4 and earlier["id"] == first
+    # one night split in two by a short window
+    split = json.loads(gs(db, "campaign", "--json", "--window", "0.1").stdout)
+    assert split["counts"]["launched"] == 1
+    wrong = gs(db, "campaign", "9999")
+    assert wrong.returncode == 2
+    assert "no campaign '9999'" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_the_first_balloons_winds_predict_where_the_later_ones_land(night: Night) -> None:
+    """A crew uses the first balloon of the night to decide on the rest: fly each later
+    balloon's plan (its site, launch time, burst altitude and rates) through the winds the
+    first one measured, and compare with where it really landed."""
+    truth = night.truth["trackers"]
+    store = Store(night.db)
+    try:
+        profile = wind_profile(load_fixes(store, truth[0]["callsign"]))
+    finally:
+        store.close()
+    errors = []
+    start = _utc(night.truth["start"])
+    for t in truth[1:]:
+        plan = t["planned"]
+        launch = PlannedLaunch(
+            time=start + timedelta(seconds=t["events"]["launch_time"]),
+            lat=t["launch"]["lat"],
+            lon=t["launch"]["lon"],
+            alt_m=t["launch"]["alt"],
+            ascent_mps=plan["ascent_rate"],
+            burst_alt_m=plan["burst_altitude"],
+            sea_level_descent_mps=plan["descent_rate"],
+        )
+        landing = predict_planned(launch, profile).nominal.landing
+        true_lat, true_lon = t["events"]["landing_lat"], t["events"]["landing_lon"]
+        errors.append(ground_distance_m(landing.lat, landing.lon, true_lat, true_lon))
+    early, late = errors[:10], errors[-10:]
+    print(
+        f"\nprediction from the first balloon's winds, error over 29 later launches: "
+        f"median {statistics.median(errors) / 1000:.1f} km, max {max(errors) / 1000:.1f} km; "
+        f"first 10 launches median {statistics.median(early) / 1000:.1f} km, "
+        f"last 10 {statistics.median(late) / 1000:.1f} km"
+    )
+    # The winds change slowly through the night: launches soon after the first are predicted
+    # well, those hours later less so.
+    assert statistics.median(early) < 15_000
+    assert statistics.median(early) < statistics.median(late)
+
+
+def test_a_shared_campaign_map_reveals_no_launch_site(night: Night, tmp_path: Path) -> None:
+    page = tmp_path / "shared.html"
+    shared = ("--boundary", str(night.boundary), "--redact-radius", "5", "--offline")
+    done = gs(night.db, "export", "map", "--campaign", "latest", *shared, "-o", str(page))
+    assert done.returncode == 0, done.stderr
+    text = page.read_text(encoding="utf-8")
+    launches = [(t["launch"]["lat"], t["launch"]["lon"]) for t in night.truth["trackers"]]
+    for centre in [*launches, *((s[0], s[1]) for s in SITES)]:
+        assert positions_near(text, centre, 5_000) == [], centre
+    # ... while the same map unredacted shows them, and both draw the fleet and the line
+    plain = tmp_path / "plain.html"
+    done = gs(night.db, "export", "map", "--campaign", "latest", "--boundary",
+              str(night.boundary), "--offline", "-o", str(plain))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert positions_near(plain.read_text(encoding="utf-8"), launches[0], 100)
+    crossings = sum(len(t["boundary"]["crossings"]) for t in night.truth["trackers"])
+    for html in (text, plain.read_text(encoding="utf-8")):
+        assert html.count('"className":"gs-crossing"') == crossings
+        assert '"className":"gs-boundary"' in html
+        assert '"className":"gs-scatter-centre"' in html
