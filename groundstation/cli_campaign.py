@@ -16,9 +16,10 @@ from typing import Any
 
 import click
 
+from groundstation.cli_boundaries import boundary_option, crossing_json, load_for_command
 from groundstation.config import Config, ConfigError, load_config
 from groundstation.flight import FlightSettings, TrackPoint
-from groundstation.flight.boundary import Boundary, BoundaryError, load_boundary_files
+from groundstation.flight.boundary import Boundary
 from groundstation.flight.campaign import (
     Campaign,
     CampaignFlight,
@@ -30,31 +31,6 @@ from groundstation.printable import printable as _safe
 from groundstation.store.database import Store, StoreError, describe_error, iso
 from groundstation.store.flights import refresh_flights
 from groundstation.store.schema import SchemaTooNew
-
-
-def boundary_option(command: Any) -> Any:
-    """``--boundary FILE`` (repeatable), for every command that knows boundaries."""
-    return click.option(
-        "--boundary",
-        "boundary_paths",
-        multiple=True,
-        type=click.Path(dir_okay=False),
-        metavar="FILE.geojson",
-        help="GeoJSON lines or polygons to check crossings against (repeatable; default:"
-        " [boundary] files in the config file).",
-    )(command)
-
-
-def load_boundaries_for(cli_paths: Sequence[str], config: Config) -> list[Boundary]:
-    """The boundaries named on the command line, else those of the configuration file.
-
-    Raises :class:`click.ClickException` with the boundary module's one-sentence message.
-    """
-    paths = [Path(p) for p in cli_paths] if cli_paths else list(config.boundary_paths)
-    try:
-        return load_boundary_files(paths)
-    except BoundaryError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def campaign_settings(
@@ -172,21 +148,13 @@ def _flight_json(f: CampaignFlight) -> dict[str, Any]:
         "boundaries": [
             {
                 "name": b.boundary,
-                "crossings": [
-                    {
-                        "time": iso(x.time),
-                        "lat": x.lat,
-                        "lon": x.lon,
-                        "alt_m": _num(x.alt_m),
-                        "from": x.from_side,
-                        "to": x.to_side,
-                    }
-                    for x in b.crossings
-                ],
-                "start_side": b.start_side,
-                "end_side": b.end_side,
-                "ended_beyond": b.ended_beyond,
-                "end_distance_m": b.end_distance_m,
+                "crossings": [crossing_json(x) for x in b.crossings],
+                "launch_side": b.start_side,
+                "landing_side": b.end_side if f.landed else None,
+                "landing_distance_m": b.end_distance_m if f.landed else None,
+                "last_side": b.end_side,
+                "last_distance_m": b.end_distance_m,
+                "landed_beyond": f.landed and b.ended_beyond,
             }
             for b in f.boundaries
         ],
@@ -345,7 +313,7 @@ def campaign(
     Example: groundstation campaign --boundary border.geojson
     """
     with _session(obj["db"], config_path) as (store, config):
-        boundaries = load_boundaries_for(boundary_paths, config)
+        boundaries = load_for_command(boundary_paths, config)
         settings = campaign_settings(config, window_h, radius_km)
         campaigns = load_campaigns(store, config, settings, boundaries)
     chosen = select_campaign(campaigns, ident)

@@ -18,13 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from groundstation.cli_campaign import (
-    boundary_option,
-    campaign_settings,
-    load_boundaries_for,
-    load_campaigns,
-    select_campaign,
-)
+from groundstation.cli_boundaries import boundary_option, load_for_command
+from groundstation.cli_campaign import campaign_settings, load_campaigns, select_campaign
 from groundstation.config import (
     Config,
     ConfigError,
@@ -243,7 +238,7 @@ def map_cmd(
     if idents and campaign_id is not None:
         raise click.UsageError("give either flight ids or --campaign, not both")
     config = _config(config_path)
-    boundaries = load_boundaries_for(boundary_paths, config)
+    boundaries = load_for_command(boundary_paths, config)
     campaign: Campaign | None = None
     if campaign_id is not None:
         with _store(obj["db"]) as store:
