@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -18,15 +22,18 @@ from pathlib import Path
 
 from groundstation.models import Decoded, SourceEvent
 from groundstation.pipeline import Counts, LineIngest, Pipeline
-from groundstation.sources.files import file_key, read_chunks, spool_stdin
+from groundstation.sources.files import SourceError, file_key, read_chunks, spool_stdin
 from groundstation.sources.serial_port import PortReader
-from groundstation.store.database import Store, StoreError
+from groundstation.store.database import Store, StoreError, to_rows
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 MAX_REPLAY_GAP_S = 30.0
 """A replay waits at most this long (in log time) across a gap in the log."""
+WORKER_MIN_BYTES = 4 << 20
+"""A file at least this big is decoded in a second process while this one writes (two cores
+at work); starting that process costs more than it saves on a smaller file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +71,23 @@ def import_file(
             if progress:
                 progress(path.stat().st_size)
             return ImportResult(info.name, key, counts, True)
+        received = datetime.now(UTC)
+        writer = pipeline.writer
+        if (
+            writer is not None
+            and not pipeline.has_subscribers
+            and path.stat().st_size >= WORKER_MIN_BYTES
+        ):
+            job = _Job(path, key, info.id, info.name, tracker or info.name, day, received)
+            finished = _import_in_worker(job, pipeline, counts, progress, stop)
+            # Complete only once every line is committed: a kill after this adds nothing more.
+            if finished and writer.flush(timeout=None) and writer.error is None:
+                store.mark_complete(key)
+            return ImportResult(info.name, key, counts, False)
         ingest = LineIngest(key, tracker or info.name, live_clock=False)
         if day is not None:
             ingest.decoder.assume_date(day)
         ingest.decoder.learn_dates(_head(path))
-        received = datetime.now(UTC)
         for chunk in read_chunks(path):
             if stop is not None and stop.is_set():
                 break
@@ -77,7 +96,6 @@ def import_file(
                 progress(len(chunk))
         else:
             pipeline.publish(key, ingest.finish(received))
-            writer = pipeline.writer
             # Complete only once every line is committed: a kill after this adds nothing more.
             if writer is not None and writer.flush(timeout=None) and writer.error is None:
                 store.mark_complete(key)
@@ -143,6 +161,92 @@ def replay_file(
     if pipeline.writer is not None:
         pipeline.writer.flush()
     return ImportResult(info.name, key, counts, False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What the decoding process of a bulk import needs to know."""
+
+    path: Path
+    key: str
+    source_id: int
+    name: str
+    tracker: str
+    day: date | None
+    received: datetime
+
+
+def _import_in_worker(
+    job: _Job,
+    pipeline: Pipeline,
+    counts: Counts,
+    progress: Progress | None,
+    stop: threading.Event | None,
+) -> bool:
+    """Decode in a second process (:func:`decode_worker`), write here; True when it finished.
+
+    The worker frames and decodes with the very code an in-process import runs and sends rows
+    ready for the tables (:func:`to_rows`) through a pipe, a chunk at a time; the pipe and the
+    writer's bounded queue hold it back when the disk is slower, so memory stays flat."""
+    writer = pipeline.writer
+    assert writer is not None
+    command = [sys.executable, "-c", "from groundstation.ingest import decode_worker as w; w()"]
+    done = False
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            pickle.dump(job, proc.stdin)
+            proc.stdin.close()
+            while not (stop is not None and stop.is_set()):
+                try:
+                    message = pickle.load(proc.stdout)
+                except EOFError:
+                    break
+                if message[0] == "rows":
+                    writer.put_rows(message[1])
+                    if progress and message[2]:
+                        progress(message[2])
+                else:  # "done", with the worker's counts
+                    lines, ok, fixes, rejected, reasons = message[1]
+                    counts.lines += lines
+                    counts.ok += ok
+                    counts.fixes += fixes
+                    counts.rejected += rejected
+                    counts.reasons.update(reasons)
+                    done = True
+                    break
+        finally:
+            if not done:
+                proc.kill()
+        code = proc.wait()
+    if not done and not (stop is not None and stop.is_set()):
+        raise SourceError(f"decoding {job.path} failed (the decoding process ended with {code})")
+    return done
+
+
+def decode_worker() -> None:
+    """The decoding process of a bulk import: a pickled :class:`_Job` on stdin, pickled
+    ``("rows", Rows, bytes read)`` messages and a final ``("done", counts)`` on stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importing process decides when to stop
+    job: _Job = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    ingest = LineIngest(job.key, job.tracker, live_clock=False)
+    if job.day is not None:
+        ingest.decoder.assume_date(job.day)
+    ingest.decoder.learn_dates(_head(job.path))
+    counts = Counts(job.name)
+    ids = {job.key: job.source_id}.__getitem__
+    received = job.received
+    for chunk in read_chunks(job.path):
+        decoded = ingest.feed(chunk, received)
+        counts.add(decoded)
+        pickle.dump(("rows", to_rows(decoded, ids), len(chunk)), out, pickle.HIGHEST_PROTOCOL)
+    decoded = ingest.finish(received)
+    counts.add(decoded)
+    pickle.dump(("rows", to_rows(decoded, ids), 0), out, pickle.HIGHEST_PROTOCOL)
+    summary = (counts.lines, counts.ok, counts.fixes, counts.rejected, dict(counts.reasons))
+    pickle.dump(("done", summary), out, pickle.HIGHEST_PROTOCOL)
+    out.flush()
 
 
 def _head(path: Path, size: int = 256 * 1024) -> bytes:

@@ -115,6 +115,11 @@ class Pipeline:
     def subscribe_events(self, fn: EventSubscriber) -> None:
         self._event_subscribers.append(fn)
 
+    @property
+    def has_subscribers(self) -> bool:
+        """Someone wants the decoded lines themselves, not only what is stored."""
+        return bool(self._subscribers)
+
     def counts_for(self, key: str, name: str) -> Counts:
         with self._lock:
             return self.counts.setdefault(key, Counts(name))

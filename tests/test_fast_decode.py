@@ -1,0 +1,180 @@
+"""The lean decode route gives exactly what pynmea2 and decode_proprietary give.
+
+``groundstation.decoding.fastpath`` takes plain talker sentences and ``$PHAB*`` lines without
+asking pynmea2. These tests hold it to the decoders of record line by line: over the gpsd
+corpus, the sample logs, emulator flights with every kind of link fault, and Hypothesis
+mutations of real sentences. The packet checker is held to firmware_protocol's the same way.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator
+from functools import cache, reduce
+from pathlib import Path
+
+import pynmea2
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import firmware_protocol
+from firmware_protocol import ProtocolError, decode_proprietary
+from firmware_protocol.emulator import SimulationConfig, simulate
+from groundstation.decoding import fastpath
+from groundstation.decoding.framing import LineFramer
+from groundstation.decoding.packets import PacketChecker
+from paths import CORPUS, SAMPLE_LOGS
+
+
+def _framed_lines(data: bytes) -> list[bytes]:
+    framer = LineFramer()
+    return [line for line, _ in framer.feed(data) + framer.flush()]
+
+
+def _emulated(**faults: float) -> bytes:
+    config = SimulationConfig(trackers=2, seed=11, interval=2.0, **faults)
+    return b"".join(chunk for _, chunk in simulate(config))
+
+
+FAULTS: dict[str, dict[str, float]] = {
+    "clean": {},
+    "bit-errors": {"bit_errors": 0.003},
+    "noise-truncate-loss": {"noise": 0.1, "truncate": 0.1, "loss": 0.05},
+}
+
+
+@cache
+def _streams() -> dict[str, bytes]:
+    streams = {f"emulator-{name}": _emulated(**faults) for name, faults in FAULTS.items()}
+    for path in sorted(SAMPLE_LOGS.glob("*.log")) + sorted(CORPUS.glob("*/*.log")):
+        streams[f"{path.parent.name}/{path.name}"] = path.read_bytes()
+    return streams
+
+
+def _texts(data: bytes) -> Iterator[str]:
+    for line in _framed_lines(data):
+        try:
+            text = line.decode("ascii")
+        except UnicodeDecodeError:
+            continue
+        yield text
+        if text.startswith("$$"):  # the decoder strips a doubled '$' before NMEA decoding
+            yield "$" + text.lstrip("$")
+
+
+def _by_pynmea2(text: str) -> tuple[str, str, list[str]] | None:
+    try:
+        msg = pynmea2.parse(text, check=True)
+    except (pynmea2.ParseError, ValueError, TypeError, AttributeError, IndexError):
+        return None
+    if not isinstance(msg, pynmea2.TalkerSentence):
+        return None
+    return msg.talker, msg.sentence_type, list(msg.data)
+
+
+def _outcome(fn: object, text: str) -> tuple[str, object]:
+    try:
+        return "ok", fn(text)  # type: ignore[operator]
+    except ProtocolError as exc:
+        return type(exc).__name__, str(exc)
+
+
+def check_line(text: str) -> None:
+    fast = fastpath.split_talker(text)
+    if fast is not None:  # taken on the lean route: pynmea2 must agree exactly
+        assert fast == _by_pynmea2(text), text
+    if text.startswith("$PHAB"):
+        assert _outcome(fastpath.proprietary, text) == _outcome(decode_proprietary, text), text
+
+
+def test_streams_are_not_trivial() -> None:
+    streams = _streams()
+    assert len(streams) > 20
+    taken = sum(fastpath.split_talker(t) is not None for d in streams.values() for t in _texts(d))
+    assert taken > 10_000  # the lean route really is the common one
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS) + ["samples-and-corpus"])
+def test_same_as_decoders_of_record_line_by_line(name: str) -> None:
+    streams = _streams()
+    chosen = (
+        [streams[f"emulator-{name}"]]
+        if name in FAULTS
+        else [d for k, d in streams.items() if not k.startswith("emulator-")]
+    )
+    for data in chosen:
+        for text in _texts(data):
+            check_line(text)
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_packet_checker_same_verdicts(name: str) -> None:
+    ours, theirs = PacketChecker(), firmware_protocol.PacketChecker()
+    verdicts = 0
+    for line in _framed_lines(_streams()[f"emulator-{name}"]):
+        mine = ours.feed(line)
+        assert mine == theirs.feed(line), line
+        verdicts += mine is not None
+    assert ours.abandoned == theirs.abandoned
+    assert verdicts > 50
+
+
+def test_xor_checksum_matches_a_plain_fold() -> None:
+    for n in range(0, 300):
+        body = "".join(chr(32 + (i * 37 + n) % 95) for i in range(n))
+        assert fastpath.xor_checksum(body) == reduce(operator.xor, body.encode(), 0)
+
+
+def _seed_lines() -> list[str]:
+    lines = []
+    for data in (_streams()["emulator-clean"], (SAMPLE_LOGS / "clean-nmea.log").read_bytes()):
+        lines += list(_texts(data))[:60]
+    return lines
+
+
+SEEDS = _seed_lines() if SAMPLE_LOGS.exists() else ["$GPGGA,,,,,,0,,,,,,,,*66"]
+PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+EDGE = st.sampled_from(list("$*,.-0123456789ABCDEFaf ;=PHABTERGNM"))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(0, 3))):
+        i = draw(st.integers(0, len(text)))
+        op = draw(st.sampled_from(["replace", "insert", "delete"]))
+        char = draw(st.one_of(EDGE, PRINTABLE))
+        if op == "replace" and i < len(text):
+            text = text[:i] + char + text[i + 1 :]
+        elif op == "insert":
+            text = text[:i] + char + text[i:]
+        else:
+            text = text[:i] + text[i + 1 :]
+    if draw(st.booleans()):  # keep the checksum right, so the line reaches the field checks
+        star = text.rfind("*")
+        if text.startswith("$") and star > 0:
+            body = text[1:star]
+            text = f"${body}*{reduce(operator.xor, body.encode('latin-1'), 0):02X}"
+    return text
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+@example("$PHABT,B1,1,,,,,,*75")
+@example("$PHABE,B1,00001,ab12*3F")
+@example("$GPGGA,1,2*5C")
+@example("$pxgga,1*00")
+@example("$PXGGA,1*14")
+def test_mutated_sentences_same_as_decoders_of_record(text: str) -> None:
+    check_line(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(PRINTABLE, max_size=90).map(lambda s: "$" + s))
+def test_arbitrary_text_same_as_decoders_of_record(text: str) -> None:
+    check_line(text)
+
+
+def test_corpus_is_there() -> None:
+    assert any(Path(CORPUS).glob("*/*.log")), f"no corpus at {CORPUS}"

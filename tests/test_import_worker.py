@@ -1,0 +1,66 @@
+"""A big file is decoded in a second process; the database must be the one an in-process import
+gives, row for row (apart from the wall-clock columns)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from firmware_protocol.emulator import SimulationConfig, simulate
+from groundstation import ingest
+from groundstation.ingest import import_file, open_store
+from groundstation.pipeline import Pipeline
+from groundstation.store.writer import BatchWriter
+
+WALL_CLOCK = {("sources", "created_at"), ("raw_lines", "received_at"), ("link", "received_at")}
+
+
+def _tables(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(db)
+    out = {}
+    names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    for (table,) in names.fetchall():
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        kept = ", ".join(c for c in columns if (table, c) not in WALL_CLOCK)
+        out[table] = conn.execute(f"SELECT {kept} FROM {table} ORDER BY rowid").fetchall()
+    conn.close()
+    return out
+
+
+def _import(db: Path, log: Path) -> str:
+    store = open_store(db)
+    writer = BatchWriter(db, hold_on_error=False, max_delay=0.2, max_queue=4).start()
+    try:
+        result = import_file(Pipeline(writer), store, log)
+    finally:
+        writer.close()
+        store.close()
+    assert writer.error is None
+    return result.counts.summary()
+
+
+@pytest.fixture(scope="module")
+def faulty_flight(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = SimulationConfig(
+        trackers=3, seed=21, interval=1.0, loss=0.03, bit_errors=0.001, truncate=0.05, noise=0.05
+    )
+    path = tmp_path_factory.mktemp("flight") / "faulty.log"
+    path.write_bytes(b"".join(chunk for _, chunk in simulate(config)))
+    return path
+
+
+def test_worker_import_gives_the_same_database(
+    faulty_flight: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)  # in this process
+    here = _import(tmp_path / "here.db", faulty_flight)
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)  # in a second process
+    there = _import(tmp_path / "there.db", faulty_flight)
+    assert here == there
+    tables = _tables(tmp_path / "here.db")
+    assert len(tables["raw_lines"]) > 10_000 and tables["fixes"] and tables["link"]
+    assert tables == _tables(tmp_path / "there.db")
+    _import(tmp_path / "there.db", faulty_flight)  # a second import adds nothing
+    assert tables == _tables(tmp_path / "there.db")
