@@ -7,17 +7,15 @@ Thin command over :mod:`groundstation.flight.campaign` (grouping and summary) an
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
 
 from groundstation.cli_boundaries import boundary_option, crossing_json, load_for_command
-from groundstation.config import Config, ConfigError, load_config
+from groundstation.cli_flights import open_session
+from groundstation.config import Config
 from groundstation.flight import FlightSettings, TrackPoint
 from groundstation.flight.boundary import Boundary
 from groundstation.flight.campaign import (
@@ -28,9 +26,8 @@ from groundstation.flight.campaign import (
     group_campaigns,
 )
 from groundstation.printable import printable as _safe
-from groundstation.store.database import Store, StoreError, describe_error, iso
+from groundstation.store.database import Store, iso
 from groundstation.store.flights import refresh_flights
-from groundstation.store.schema import SchemaTooNew
 
 
 def campaign_settings(
@@ -41,26 +38,6 @@ def campaign_settings(
         window_h=window_h or config.campaign_window_h or base.window_h,
         radius_km=radius_km or config.campaign_radius_km or base.radius_km,
     )
-
-
-@contextmanager
-def _session(db: str, config_path: str | None) -> Iterator[tuple[Store, Config]]:
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not Path(db).exists():
-        raise click.ClickException(f"no database at {db}: import or listen first")
-    try:
-        store = Store(db)
-    except (StoreError, SchemaTooNew) as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        yield store, config
-    except sqlite3.Error as exc:
-        raise click.ClickException(describe_error(exc, db)) from None
-    finally:
-        store.close()
 
 
 def load_campaigns(
@@ -312,7 +289,7 @@ def campaign(
 
     Example: groundstation campaign --boundary border.geojson
     """
-    with _session(obj["db"], config_path) as (store, config):
+    with open_session(obj, config_path) as (store, config):
         boundaries = load_for_command(boundary_paths, config)
         settings = campaign_settings(config, window_h, radius_km)
         campaigns = load_campaigns(store, config, settings, boundaries)

@@ -105,7 +105,7 @@ def _station_options(command: F) -> F:
 
 
 @contextmanager
-def _session(obj: dict[str, Any], config_path: str | None) -> Iterator[tuple[Store, Config]]:
+def open_session(obj: dict[str, Any], config_path: str | None) -> Iterator[tuple[Store, Config]]:
     """The database (opened for writing: refreshing stores the flights) and the config."""
     db = obj["db"]
     try:
@@ -359,7 +359,7 @@ def flights(
 
     Example: groundstation flights --station 52.2,0.1,30 --boundary border.geojson
     """
-    with _session(obj, config_path) as (store, config):
+    with open_session(obj, config_path) as (store, config):
         boundaries = load_for_command(boundary_paths, config)
         found = _refresh(store, config)
         where = resolve_station(store, station, config)
@@ -418,7 +418,7 @@ def flight(
 
     Example: groundstation flight latest --station 52.2,0.1,30 --boundary border.geojson --json
     """
-    with _session(obj, config_path) as (store, config):
+    with open_session(obj, config_path) as (store, config):
         boundaries = load_for_command(boundary_paths, config)
         chosen = _select(_refresh(store, config), ident)
         where = resolve_station(store, station, config, chosen.end_time)
@@ -612,7 +612,7 @@ def predict(
             raise click.UsageError(f"{name} is for a planned launch: give --launch LAT,LON[,ALT]")
     if boundary_paths:
         raise click.UsageError("--boundary is for a planned launch: give --launch LAT,LON[,ALT]")
-    with _session(obj, config_path) as (store, config):
+    with open_session(obj, config_path) as (store, config):
         chosen = _select(_refresh(store, config), ident)
         if at_time is not None and at_time < chosen.start_time:
             raise click.BadParameter(
@@ -795,7 +795,7 @@ def _planned_winds(
             f"'{_safe(winds)}' is neither a wind file nor a flight (no database at {obj['db']})",
             param_hint="'--winds'",
         )
-    with _session(obj, config_path) as (store, config):
+    with open_session(obj, config_path) as (store, config):
         chosen = select_flight(_refresh(store, config), winds)
     if chosen is None:
         raise click.BadParameter(
