@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from groundstation.decoding.fastpath import body_checksums
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.nmea import StreamDecoder
 from groundstation.decoding.packets import PacketAssembler
@@ -92,8 +93,10 @@ class LineIngest:
         n = self.next_line_no
         feed = self.packets.feed
         key, live = self.key, self.live_clock
-        for data, error in lines:
-            out += feed(RawLine(key, n, received_at, data, live, error))
+        # Every line's checksum at once (numpy), when there are enough lines for it to pay.
+        xors = body_checksums([d for d, _ in lines]) if len(lines) > 64 else [None] * len(lines)
+        for (data, error), xor in zip(lines, xors, strict=True):
+            out += feed(RawLine(key, n, received_at, data, live, error), xor)
             n += 1
         self.next_line_no = n
         return out

@@ -17,6 +17,7 @@ import pynmea2
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from paths import CORPUS, SAMPLE_LOGS
 
 import firmware_protocol
 from firmware_protocol import ProtocolError, decode_proprietary
@@ -24,7 +25,6 @@ from firmware_protocol.emulator import SimulationConfig, simulate
 from groundstation.decoding import fastpath
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.packets import PacketChecker
-from paths import CORPUS, SAMPLE_LOGS
 
 
 def _framed_lines(data: bytes) -> list[bytes]:
@@ -81,11 +81,15 @@ def _outcome(fn: object, text: str) -> tuple[str, object]:
 
 
 def check_line(text: str) -> None:
+    (xor,) = fastpath.body_checksums([text.encode("latin-1")])
     fast = fastpath.split_talker(text)
+    assert fastpath.split_talker(text, xor) == fast
     if fast is not None:  # taken on the lean route: pynmea2 must agree exactly
         assert fast == _by_pynmea2(text), text
     if text.startswith("$PHAB"):
-        assert _outcome(fastpath.proprietary, text) == _outcome(decode_proprietary, text), text
+        expected = _outcome(decode_proprietary, text)
+        assert _outcome(fastpath.proprietary, text) == expected, text
+        assert _outcome(lambda t: fastpath.proprietary(t, xor), text) == expected, text
 
 
 def test_streams_are_not_trivial() -> None:
@@ -124,6 +128,15 @@ def test_xor_checksum_matches_a_plain_fold() -> None:
     for n in range(0, 300):
         body = "".join(chr(32 + (i * 37 + n) % 95) for i in range(n))
         assert fastpath.xor_checksum(body) == reduce(operator.xor, body.encode(), 0)
+
+
+def test_body_checksums_of_a_whole_chunk() -> None:
+    lines = _framed_lines(_streams()["emulator-noise-truncate-loss"])
+    sums = fastpath.body_checksums(lines)
+    assert len(sums) == len(lines)
+    for line, value in zip(lines, sums, strict=True):
+        if len(line) >= 5:
+            assert value == reduce(operator.xor, line[1:-3], 0)
 
 
 def _seed_lines() -> list[str]:

@@ -11,6 +11,7 @@ line, over the corpus, the sample logs, fault-injected emulator output and Hypot
 
 from __future__ import annotations
 
+import numpy as np
 import pynmea2
 
 from firmware_protocol import (
@@ -61,9 +62,25 @@ def xor_checksum(body: str) -> int:
     return x & 0xFF
 
 
-def _framed(text: str) -> bool:
+def body_checksums(lines: list[bytes]) -> list[int]:
+    """For each line, the XOR of its bytes between the first and the last three (``$`` and
+    ``*HH`` of a sentence), for a whole chunk at once: one cumulative XOR over all the bytes, and
+    each line's checksum is the XOR of two of its values. Lines under 5 bytes get a
+    meaningless value (nothing that short is taken on the lean route)."""
+    if not lines:
+        return []
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    cumulative = np.bitwise_xor.accumulate(np.frombuffer(b"".join(lines), dtype=np.uint8))
+    last = np.maximum(ends - 4, starts)
+    result: list[int] = (cumulative[last] ^ cumulative[starts]).tolist()
+    return result
+
+
+def _framed(text: str, xor: int | None) -> bool:
     """``$body*HH``: one ``$`` (first), one ``*`` (third from last), upper-case hex, printable
-    ASCII, and the checksum matches."""
+    ASCII, and the checksum matches (``xor``, when given, is the body's, worked out before)."""
     n = len(text)
     return (
         n >= 10
@@ -75,11 +92,11 @@ def _framed(text: str) -> bool:
         and text[0] == "$"
         and text.isascii()
         and text.isprintable()
-        and int(text[n - 2 :], 16) == xor_checksum(text[1 : n - 3])
+        and int(text[n - 2 :], 16) == (xor_checksum(text[1 : n - 3]) if xor is None else xor)
     )
 
 
-def split_talker(text: str) -> tuple[str, str, list[str]] | None:
+def split_talker(text: str, xor: int | None = None) -> tuple[str, str, list[str]] | None:
     """``(talker, sentence type, fields)`` of a talker sentence, as ``pynmea2.parse(text,
     check=True)`` would give them (``msg.talker``, ``msg.sentence_type``, ``msg.data``); None when
     the line is not plainly such a sentence."""
@@ -93,13 +110,13 @@ def split_talker(text: str) -> tuple[str, str, list[str]] | None:
         and kind[1] in _ALNUM
         and kind[2] in _ALNUM
         and kind in _TALKER_TYPES
-        and _framed(text)
+        and _framed(text, xor)
     ):
         return None
     return talker, kind, text[7:-3].split(",")
 
 
-def proprietary(text: str) -> ProprietaryRecord:
+def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
     """:func:`firmware_protocol.decode_proprietary`, with a lean route for a plain line.
 
     Raises exactly what it raises."""
@@ -109,7 +126,7 @@ def proprietary(text: str) -> ProprietaryRecord:
         and len(text) > 6
         and text[6] == ","
         and text[5] in _FIELD_COUNTS
-        and _framed(text)
+        and _framed(text, xor)
     ):
         return decode_proprietary(text)
     data = text[5:-3].split(",")
@@ -176,6 +193,7 @@ __all__ = [
     "ChecksumError",
     "ProprietaryRecord",
     "ProtocolError",
+    "body_checksums",
     "proprietary",
     "split_talker",
     "xor_checksum",

@@ -104,16 +104,17 @@ class StreamDecoder:
         self._last_fix: dict[str, Fix] = {}
 
     # -- entry point -------------------------------------------------------------------------
-    def decode(self, raw: RawLine) -> Decoded:
+    def decode(self, raw: RawLine, xor: int | None = None) -> Decoded:
+        """``xor``: the line's body checksum if worked out already (fastpath.body_checksums)."""
         try:
-            return self._decode(raw)
+            return self._decode(raw, xor)
         except (Reject, FieldError) as exc:
             return Decoded(raw, "rejected", str(exc), tracker=self.current_tracker)
         except Exception:  # a bug of ours must not lose the line or stop the stream
             log.exception("decoder failed on line %d of %s", raw.line_no, raw.source)
             return Decoded(raw, "rejected", "decoder error (see log)", tracker=self.current_tracker)
 
-    def _decode(self, raw: RawLine) -> Decoded:
+    def _decode(self, raw: RawLine, xor: int | None) -> Decoded:
         if raw.framing_error:
             raise Reject(raw.framing_error)
         data = raw.data
@@ -133,14 +134,15 @@ class StreamDecoder:
             if _UKHAS_TAIL.search(text):
                 return self._ukhas(raw, text)
             text = "$" + text.lstrip("$")
+            xor = None  # the hint was for the line as received
         if text.startswith("$PHAB"):
-            return self._proprietary(raw, text)
-        return self._decode_nmea(raw, text)
+            return self._proprietary(raw, text, xor)
+        return self._decode_nmea(raw, text, xor)
 
     # -- our protocol and UKHAS ---------------------------------------------------------------
-    def _proprietary(self, raw: RawLine, text: str) -> Decoded:
+    def _proprietary(self, raw: RawLine, text: str, xor: int | None = None) -> Decoded:
         try:
-            rec = fastpath.proprietary(text)
+            rec = fastpath.proprietary(text, xor)
         except ChecksumError:
             raise Reject("bad checksum") from None
         except ProtocolError as exc:
@@ -188,8 +190,8 @@ class StreamDecoder:
         return Decoded(raw, "ok", None, "UKHAS", tracker, tuple(records))
 
     # -- NMEA --------------------------------------------------------------------------------
-    def _decode_nmea(self, raw: RawLine, text: str) -> Decoded:
-        plain = fastpath.split_talker(text)
+    def _decode_nmea(self, raw: RawLine, text: str, xor: int | None = None) -> Decoded:
+        plain = fastpath.split_talker(text, xor)
         if plain is not None:  # what pynmea2 would give, without asking it
             talker, kind, fields = plain
             name = talker + kind

@@ -44,20 +44,21 @@ class PacketAssembler:
         self._verified: set[str] = set()
         self._checkpoint: Checkpoint | None = None
 
-    def feed(self, raw: RawLine) -> list[Decoded]:
+    def feed(self, raw: RawLine, xor: int | None = None) -> list[Decoded]:
+        """``xor``: the line's body checksum if worked out already (fastpath.body_checksums)."""
         if not self._protocol and not raw.data.startswith(b"$PHAB"):
-            return [self.decoder.decode(raw)]  # plain NMEA so far: nothing to hold
+            return [self.decoder.decode(raw, xor)]  # plain NMEA so far: nothing to hold
         data = raw.data if raw.framing_error is None else b""
         if data.startswith(b"$PHABT,"):
             out = self.flush()
             self._checker.feed(data)
             self._protocol = True
             self._checkpoint = self.decoder.checkpoint()
-            self._held = [self.decoder.decode(raw)]
+            self._held = [self.decoder.decode(raw, xor)]
             return out
-        check = self._checker.feed(data) if data else None
+        check = self._checker.feed(data, xor) if data else None
         if self._held is not None:
-            self._held.append(self.decoder.decode(raw))
+            self._held.append(self.decoder.decode(raw, xor))
             if check is not None:
                 return self._release(check.ok, check.reason, check.seq, check.callsign)
             if len(self._held) > MAX_PACKET_LINES + 1:
@@ -69,7 +70,7 @@ class PacketAssembler:
             return []
         if check is not None and self._orphans:
             return self._adopt(raw)
-        return [*self._release_orphans(), self.decoder.decode(raw)]
+        return [*self._release_orphans(), self.decoder.decode(raw, xor)]
 
     def flush(self) -> list[Decoded]:
         """Release an unfinished packet (its end line never came) and any held orphans."""
@@ -116,7 +117,8 @@ class PacketAssembler:
             )
             # The link row goes with the end line when it arrived intact, else with the header.
             at = len(held) - 1 if crc_ok is not None else 0
-            held[at] = replace(held[at], records=(*held[at].records, link))
+            d = held[at]  # (the common case: built directly, dataclasses.replace is slow)
+            held[at] = Decoded(d.raw, d.status, d.reason, d.sentence, d.tracker, (*d.records, link))
         return held
 
     def _adopt(self, end_raw: RawLine) -> list[Decoded]:
@@ -169,8 +171,10 @@ class PacketChecker:
         self._identity: tuple[str, str] = ("", "")
         self.abandoned = 0
 
-    def feed(self, line: bytes) -> PacketCheck | None:
-        line = line.rstrip(b"\r\n")
+    def feed(self, line: bytes, xor: int | None = None) -> PacketCheck | None:
+        if line.endswith((b"\r", b"\n")):
+            line = line.rstrip(b"\r\n")
+            xor = None
         if line.startswith(b"$PHABT,"):
             if self._crc is not None:
                 self.abandoned += 1
@@ -183,7 +187,7 @@ class PacketChecker:
             )
             return None
         if line.startswith(b"$PHABE"):
-            return self._end(line)
+            return self._end(line, xor)
         if self._crc is not None:
             self._lines += 1
             if self._lines > MAX_PACKET_LINES:
@@ -193,11 +197,11 @@ class PacketChecker:
                 self._crc = crc16_ccitt(line + CRLF, self._crc)
         return None
 
-    def _end(self, line: bytes) -> PacketCheck:
+    def _end(self, line: bytes, xor: int | None) -> PacketCheck:
         computed, lines, identity = self._crc, self._lines, self._identity
         self._crc, self._lines = None, 0
         try:
-            end = fastpath.proprietary(line.decode("ascii"))
+            end = fastpath.proprietary(line.decode("ascii"), xor)
         except (UnicodeDecodeError, ProtocolError) as exc:
             reason = str(exc) if isinstance(exc, ProtocolError) else "non-ASCII bytes"
             return PacketCheck(False, None, None, None, computed, lines, f"bad end line: {reason}")

@@ -42,6 +42,19 @@ def iso(dt: datetime) -> str:
     return dt.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
+_ISO: dict[datetime, str] = {}
+
+
+def _iso_cached(dt: datetime) -> str:
+    """:func:`iso` for the times of fixes and telemetry: a packet's lines share one time."""
+    text = _ISO.get(dt)
+    if text is None:
+        if len(_ISO) > 1024:
+            _ISO.clear()
+        text = _ISO[dt] = iso(dt)
+    return text
+
+
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -298,7 +311,7 @@ def to_rows(batch: Iterable[Decoded], source_id: Callable[[str], int]) -> Rows:
                     seen.add(rec.tracker)
                     trackers.append(rec.tracker)
                 telemetry.append((
-                    rec.tracker, iso(rec.time) if rec.time else None, rec.seq,
+                    rec.tracker, _iso_cached(rec.time) if rec.time else None, rec.seq,
                     rec.battery_v, rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
                     _extra_json(rec.extra) if rec.extra else None, rid,
                 ))  # fmt: skip
@@ -319,7 +332,7 @@ def to_rows(batch: Iterable[Decoded], source_id: Callable[[str], int]) -> Rows:
 
 
 def _merge_fix(fixes: dict[tuple[str, str], list[object]], fix: Fix, raw_id: int) -> None:
-    key = (fix.tracker, iso(fix.time))
+    key = (fix.tracker, _iso_cached(fix.time))
     old = fixes.get(key)
     if old is None:
         fixes[key] = [
