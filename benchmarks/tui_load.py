@@ -1,4 +1,6 @@
-"""How the live view keeps up with a flood: 20 trackers at 5 packets per second each.
+"""How the live view keeps up with a flood: 20 trackers at 5 packets per second each, and a
+launch campaign's fleet: 100 trackers at 1 packet per second each, each crossing a border at its
+own time, sorted by altitude.
 
 Feeds packets of our protocol (PHABT, GGA, RMC, PHABE and the receiver's PHABR) through the real
 pipeline (decoder, BatchWriter into a temporary database) for N seconds, twice in this process:
@@ -9,8 +11,12 @@ pipeline (decoder, BatchWriter into a temporary database) for N seconds, twice i
 
 Display lag is the time from a batch entering the pipeline to the end of the screen refresh that
 shows it (p50/p99); CPU share is process CPU time over wall time. Ratios are live view/baseline.
+In the fleet case the app watches a border line that every tracker crosses once during the run
+(all within a few hundred metres of it throughout: the costly case), and the table is sorted by
+altitude.
 
-    python benchmarks/tui_load.py --seconds 30
+    python benchmarks/tui_load.py --seconds 30            # both cases
+    python benchmarks/tui_load.py --trackers 50 --rate 2  # one case of your own
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 
 from firmware_protocol.packet import encode_packet
 from firmware_protocol.proprietary import encode_radio_report
+from groundstation.flight.boundary import Boundary
 from groundstation.ingest import open_store
 from groundstation.pipeline import LineIngest, Pipeline
 from groundstation.store.writer import BatchWriter
@@ -41,6 +48,7 @@ class Run:
     packets: int = 0
     wall: float = 0.0
     cpu: float = 0.0
+    crossings: int = 0
 
     def pct(self, q: float) -> float:
         if not self.lags:
@@ -120,14 +128,30 @@ def baseline(folder: Path, seconds: float, trackers: int, rate: float) -> Run:
     return run
 
 
-async def with_app(folder: Path, seconds: float, trackers: int, rate: float) -> Run:
+def border(seconds: float, trackers: int) -> Boundary:
+    """A slanted line each tracker meets at its own time, from 10% to 90% into the run.
+
+    Tracker i flies east along latitude 52.0 + 0.01 i, 1e-4 degree of longitude a second.
+    """
+    south, north = 52.0 - 0.005, 52.0 + 0.01 * trackers - 0.005
+    return Boundary(
+        "Border",
+        "line",
+        (((south, 0.1 + 1e-4 * seconds * 0.1), (north, 0.1 + 1e-4 * seconds * 0.9)),),
+    )
+
+
+async def with_app(
+    folder: Path, seconds: float, trackers: int, rate: float, fleet: bool = False
+) -> Run:
     from groundstation.tui.app import LiveApp
     from groundstation.tui.settings import LiveSettings, Station
     from groundstation.tui.widgets.tracker_table import TrackerTable
 
     run = Run("live view (200x50)")
     pipeline, close = make_pipeline(folder, "app")
-    app = LiveApp(LiveSettings(station=Station(52.1, 0.1, 20.0)))
+    boundaries = (border(seconds, trackers),) if fleet else ()
+    app = LiveApp(LiveSettings(station=Station(52.1, 0.1, 20.0), boundaries=boundaries))
 
     def displayed(arrived: list[float], now: float) -> None:
         run.lags.extend(now - t for t in arrived)
@@ -137,6 +161,8 @@ async def with_app(folder: Path, seconds: float, trackers: int, rate: float) -> 
     stop = threading.Event()
     try:
         async with app.run_test(size=(200, 50)) as pilot:
+            if fleet:
+                await pilot.press("s")  # sorted by altitude
             wall0, cpu0 = time.perf_counter(), time.process_time()
             task = asyncio.get_running_loop().run_in_executor(
                 None, feed, pipeline, seconds, trackers, rate, stop
@@ -148,6 +174,7 @@ async def with_app(folder: Path, seconds: float, trackers: int, rate: float) -> 
             shown = len(app.main.query_one(TrackerTable).names)
             if shown != trackers:
                 raise SystemExit(f"the table shows {shown} trackers, not {trackers}")
+            run.crossings = app.model.crossing_count
             await pilot.press("q")
     finally:
         stop.set()
@@ -155,17 +182,12 @@ async def with_app(folder: Path, seconds: float, trackers: int, rate: float) -> 
     return run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of each run")
-    parser.add_argument("--trackers", type=int, default=20)
-    parser.add_argument("--rate", type=float, default=5.0, help="packets per second per tracker")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        base = baseline(folder, args.seconds, args.trackers, args.rate)
-        live = asyncio.run(with_app(folder, args.seconds, args.trackers, args.rate))
-    print(f"{args.trackers} trackers x {args.rate:g} packets/s for {args.seconds:g} s each run")
+CASES = ((20, 5.0, False), (100, 1.0, True))
+"""(trackers, packets per second each, fleet): issue 5's flood, and a launch campaign."""
+
+
+def report(trackers: int, rate: float, seconds: float, base: Run, live: Run) -> None:
+    print(f"{trackers} trackers x {rate:g} packets/s for {seconds:g} s each run")
     print(f"{'run':<22}{'packets':>9}{'pkt/s':>8}{'lag p50':>10}{'lag p99':>10}{'CPU':>8}")
     for run in (base, live):
         print(
@@ -179,7 +201,25 @@ def main() -> None:
         f"{'(+' + format(live.pct(0.5) * 1000, '.0f') + 'ms)':>10}"
         f"{'(+' + format(live.pct(0.99) * 1000, '.0f') + 'ms)':>10}{cpu_ratio:>7.1f}x"
     )
-    print(f"median lag {statistics.median(live.lags) * 1000:.0f} ms over {len(live.lags)} batches")
+    crossed = f", {live.crossings} border crossings logged" if live.crossings else ""
+    print(f"median lag {statistics.median(live.lags) * 1000:.0f} ms over {len(live.lags)} batches"
+          f"{crossed}\n")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each run")
+    parser.add_argument("--trackers", type=int, help="one case of this many trackers ...")
+    parser.add_argument("--rate", type=float, default=5.0, help="... at this many packets/s each")
+    parser.add_argument("--fleet", action="store_true", help="... watching a border, sorted")
+    args = parser.parse_args()
+    cases = CASES if args.trackers is None else ((args.trackers, args.rate, args.fleet),)
+    for trackers, rate, fleet in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            base = baseline(folder, args.seconds, trackers, rate)
+            live = asyncio.run(with_app(folder, args.seconds, trackers, rate, fleet))
+        report(trackers, rate, args.seconds, base, live)
 
 
 if __name__ == "__main__":
