@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from fleetgen import BORDER_LON, Fleet, make_fleet, write_border
-from test_tui_app import settle
+from test_tui_app import line, settle
 from tuikit import STATION, Clock, screen_lines
 
 from groundstation.flight import ground_distance_m
 from groundstation.flight.boundary import load_boundaries
+from groundstation.models import Fix
 from groundstation.tui.app import LiveApp
 from groundstation.tui.settings import LiveSettings
 from groundstation.tui.widgets.detail import DetailPane
@@ -253,3 +254,30 @@ async def test_the_detail_pane_says_which_side_a_balloon_landed_and_how_far(flee
             km = ground_distance_m(last.lat, last.lon, last.lat, BORDER_LON) / 1000
             want = f"Border: {side} {km:.1f} km {crossed}".replace(":  ", ": ")
             assert line == want, (line, want)
+
+
+async def test_a_hostile_boundary_name_and_callsign_are_shown_literally(tmp_path):
+    """Names from files and from the air go on screen character for character."""
+    name = "[bold red]X[/] \x1b[2J"
+    border = write_border(tmp_path / "hostile.geojson", name=name)
+    clock = Clock(make_fleet().end)
+    app = LiveApp(
+        LiveSettings(station=STATION, clock=clock, boundaries=tuple(load_boundaries(border)))
+    )
+    callsign = "[link=https://x]Y[/link]"
+    async with app.run_test(size=(120, 40)) as pilot:
+        for i in range(20):  # east across the border along 52.2 N
+            at = clock.now - timedelta(seconds=40 - i)
+            fix = Fix(callsign, at, 52.2, BORDER_LON - 0.001 + i * 1e-4, 900.0)
+            app.inbox.put([line(callsign, fix, at=at)])
+            app.drain()
+        await settle(app, pilot)
+        events = [e for e in app.model.events if e.kind == "crossing"]
+        assert len(events) == 1
+        shown = [row.text for row in app.main.query_one(EventLog).lines]
+        crossing = next(text for text in shown if "crossed" in text)
+        assert crossing.split(" ", 1)[1].startswith(f"{callsign} crossed [bold red]X[/] \\x1b[2J")
+        detail = app.main.query_one(DetailPane).text
+        assert detail.plain.splitlines()[-1].startswith("[bold red]X[/] \\x1b[2J: ")
+        assert not any("link" in str(span.style) for span in detail.spans)
+        assert "\x1b" not in app.export_screenshot()
