@@ -13,6 +13,7 @@ whose analysis says its signal was lost in the air) is ``"lost"``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -120,6 +121,18 @@ def count(trackers: Iterable[TrackerState]) -> FleetCounts:
     return FleetCounts(total, airborne, descending, n_crossed, landed, lost)
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural(name: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key that puts EMU2 before EMU10 (numbers in a name compare as numbers)."""
+    return tuple(
+        (0, int(part), part) if part.isdigit() else (1, 0, part)
+        for part in _DIGITS.split(name)
+        if part
+    )
+
+
 def _range_m(t: TrackerState, station: Station | None) -> float | None:
     fix = t.last_fix
     if fix is None or station is None:
@@ -147,17 +160,17 @@ def ordered(
     station: Station | None = None,
 ) -> list[str]:
     """The names of the trackers ``kind`` shows, sorted by ``key`` (ties by name; trackers
-    without a value for ``key`` come last either way)."""
+    without a value for ``key`` come last either way). Names sort naturally: EMU2, EMU10."""
     shown = [t for t in trackers if matches(t, kind)]
     if key == "name":
-        return sorted((t.name for t in shown), reverse=reverse)
+        return sorted((t.name for t in shown), key=natural, reverse=reverse)
     sign = -1.0 if reverse else 1.0
     keyed = []
     for t in shown:
         v = _value(t, key, station)
-        keyed.append((v is None, 0.0 if v is None else sign * v, t.name))
+        keyed.append((v is None, 0.0 if v is None else sign * v, natural(t.name), t.name))
     keyed.sort()
-    return [name for _, _, name in keyed]
+    return [name for *_, name in keyed]
 
 
 @dataclass(slots=True)

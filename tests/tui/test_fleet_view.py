@@ -281,3 +281,15 @@ async def test_a_hostile_boundary_name_and_callsign_are_shown_literally(tmp_path
         assert detail.plain.splitlines()[-1].startswith("[bold red]X[/] \\x1b[2J: ")
         assert not any("link" in str(span.style) for span in detail.spans)
         assert "\x1b" not in app.export_screenshot()
+
+
+def test_names_sort_naturally_so_numbered_campaigns_read_in_order():
+    from groundstation.tui.fleet import ordered
+    from groundstation.tui.model import TrackerState
+
+    names = ["EMU10", "EMU2", "EMU1", "EMU100", "B7", "EMU9"]
+    trackers = [TrackerState(name) for name in names]
+    assert ordered(trackers, "name") == ["B7", "EMU1", "EMU2", "EMU9", "EMU10", "EMU100"]
+    assert ordered(trackers, "name", reverse=True)[0] == "EMU100"
+    # ties in another sort (no altitude yet for any) fall back to the same order
+    assert ordered(trackers, "altitude") == ["B7", "EMU1", "EMU2", "EMU9", "EMU10", "EMU100"]
