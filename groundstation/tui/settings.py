@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from groundstation.flight.boundary import Boundary
+if TYPE_CHECKING:  # the CLI reads these settings before it knows if boundaries are wanted
+    from groundstation.flight.boundary import Boundary
 
 DEFAULT_STALE_AFTER_S = 30.0
 DEFAULT_LOW_BATTERY_V = 3.5
