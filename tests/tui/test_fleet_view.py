@@ -293,3 +293,18 @@ def test_names_sort_naturally_so_numbered_campaigns_read_in_order():
     assert ordered(trackers, "name", reverse=True)[0] == "EMU100"
     # ties in another sort (no altitude yet for any) fall back to the same order
     assert ordered(trackers, "altitude") == ["B7", "EMU1", "EMU2", "EMU9", "EMU10", "EMU100"]
+
+
+async def test_a_callsign_cannot_make_its_row_read_backwards():
+    """A right-to-left override from the air shows as its code, in the table and the detail."""
+    app = LiveApp(LiveSettings(station=STATION, clock=Clock(make_fleet().end)))
+    name = "\u202eLIVE\u202c"
+    async with app.run_test(size=(120, 40)) as pilot:
+        at = app.settings.clock()
+        app.inbox.put([line(name, Fix(name, at, 52.2, 0.1, 500.0), at=at)])
+        await settle(app, pilot)
+        table = app.main.query_one(TrackerTable)
+        assert table.cell(name, "callsign").plain == "\\u202eLIVE\\u202c"
+        assert table.render_line(1).text.split()[0] == "\\u202eLIV…"  # cut to its column
+        assert app.main.query_one(DetailPane).text.plain.startswith("\\u202eLIVE\\u202c")
+        assert "\u202e" not in "".join(screen_lines(app))
