@@ -8,14 +8,10 @@ from test_tui_app import fix, settle
 from tuikit import T0, Clock
 
 from groundstation.tui.app import LiveApp
+from groundstation.tui.rows import COLUMNS, choose_columns, fit
 from groundstation.tui.settings import LiveSettings
 from groundstation.tui.widgets.detail import DetailPane
-from groundstation.tui.widgets.tracker_table import (
-    COLUMNS,
-    TrackerTable,
-    choose_columns,
-    fit,
-)
+from groundstation.tui.widgets.tracker_table import TrackerTable
 
 
 def screen_lines(table: TrackerTable) -> list[str]:

@@ -9,11 +9,12 @@ from tuikit import T0, Clock
 from groundstation.models import Decoded, Fix, LinkQuality, RawLine, SourceEvent, Telemetry
 from groundstation.tui.app import LiveApp
 from groundstation.tui.map_export import NOT_AVAILABLE, find_exporter
+from groundstation.tui.rows import STALE_STYLE
 from groundstation.tui.screens.help import HelpScreen
 from groundstation.tui.widgets.detail import DetailPane
 from groundstation.tui.widgets.event_log import EventLog
 from groundstation.tui.widgets.status_bar import StatusBar
-from groundstation.tui.widgets.tracker_table import STALE_STYLE, TrackerTable
+from groundstation.tui.widgets.tracker_table import TrackerTable
 
 
 def line(tracker: str, *records: object, at: object = T0, n: int = 1) -> Decoded:

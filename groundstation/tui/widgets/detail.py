@@ -13,10 +13,10 @@ from textual.widgets import Static
 from groundstation.flight import ground_distance_m, initial_bearing_deg
 from groundstation.tui.crossings import Whereabouts
 from groundstation.tui.model import TrackerState
+from groundstation.tui.rows import age_text
 from groundstation.tui.settings import Station
 from groundstation.tui.text import safe
 from groundstation.tui.widgets.altitude_plot import AltitudePlot
-from groundstation.tui.widgets.tracker_table import age_text
 
 PLOT_POINTS = 400
 
