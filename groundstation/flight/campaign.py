@@ -187,26 +187,44 @@ def group_campaigns(
 ) -> list[list[tuple[int, Flight]]]:
     """The flights (``(id, flight)`` pairs) grouped into campaigns, each in launch order, the
     campaigns in the order of their first launch."""
+    by_id = dict(flights)
+    starts = [(fid, launch_point(flight)) for fid, flight in flights]
+    return [[(fid, by_id[fid]) for fid in group] for group in group_launches(starts, settings)]
+
+
+def group_launches(
+    launches: Sequence[tuple[int, TrackPoint]], settings: CampaignSettings | None = None
+) -> list[list[int]]:
+    """Ids grouped into campaigns by launch time and place (see the module docstring).
+
+    A launch that fits several campaigns joins them into one: two sites' launches that began
+    apart (the first balloon was heard only far downwind, say) become one campaign as soon as a
+    launch links them.
+    """
     s = settings or CampaignSettings()
-    ordered = sorted(flights, key=lambda item: (launch_point(item[1]).time, item[0]))
-    groups: list[list[tuple[int, Flight]]] = []
+    ordered = sorted(launches, key=lambda item: (item[1].time, item[0]))
+    groups: list[list[tuple[int, TrackPoint]]] = []
     window_s = s.window_h * 3600.0
     radius_m = s.radius_km * 1000.0
     for item in ordered:
-        start = launch_point(item[1])
-        home = None
-        for group in reversed(groups):
-            first = launch_point(group[0][1])
-            if (start.time - first.time).total_seconds() > window_s:
-                continue
-            if any(_distance(start, launch_point(f)) <= radius_m for _, f in group):
-                home = group
-                break
-        if home is None:
+        start = item[1]
+        fits = [
+            group
+            for group in groups
+            if (start.time - group[0][1].time).total_seconds() <= window_s
+            and any(_distance(start, other) <= radius_m for _, other in group)
+        ]
+        if not fits:
             groups.append([item])
-        else:
-            home.append(item)
-    return groups
+            continue
+        home = fits[0]
+        for other in fits[1:]:
+            home.extend(other)
+            groups.remove(other)
+        home.append(item)
+        home.sort(key=lambda member: (member[1].time, member[0]))
+    groups.sort(key=lambda group: (group[0][1].time, group[0][0]))
+    return [[fid for fid, _ in group] for group in groups]
 
 
 def _distance(a: TrackPoint, b: TrackPoint) -> float:
