@@ -123,6 +123,11 @@ _stale_option = click.option(
 )  # fmt: skip
 @click.option("--baud", default=9600, show_default=True, type=click.IntRange(min=50))
 @click.option("--tracker", help="Tracker name for plain NMEA (default: the port's name).")
+@click.option(
+    "--no-clock-check",
+    is_flag=True,
+    help="Accept fix times far from this computer's clock (a sped-up emulator on a port).",
+)
 @_station_option
 @_stale_option
 @_boundary_option
@@ -134,6 +139,7 @@ def live(
     speed: float,
     baud: int,
     tracker: str | None,
+    no_clock_check: bool,
     station: str | None,
     stale_after: float | None,
     boundary_files: tuple[str, ...],
@@ -160,7 +166,9 @@ def live(
         if replay is not None:
             source = ReplaySource(db, replay, speed=speed)
         elif ports:
-            source = PortsSource(db, ports, baud=baud, tracker=tracker)
+            source = PortsSource(
+                db, ports, baud=baud, tracker=tracker, live_clock=not no_clock_check
+            )
         else:
             source = FollowSource(db)
         _run_app(settings, source)
