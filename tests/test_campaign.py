@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import statistics
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -234,3 +239,51 @@ def test_every_campaign_and_boundary_json_key_is_documented(night: Night) -> Non
     flights = readme.split("## Flights and predictions", 1)[1].split("\n## ", 1)[0]
     missing = sorted(k for k in keys if f"`{k}`" not in section and f"`{k}`" not in flights)
     assert not missing, f"JSON keys not in the README: {missing}"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_a_night_flown_live_on_a_port_shows_who_crossed(tmp_path: Path) -> None:
+    """A new user's night: the emulator on a virtual serial port, sped up 400 times, and the
+    live view on that port with the boundary, in a real terminal; afterwards ``campaign``."""
+    truth, line, db = tmp_path / "truth.json", tmp_path / "line.geojson", tmp_path / "live.db"
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "groundstation", "simulate", "--campaign", "6", "--sites",
+         "52.2,0.1,30;51.9,-0.4,60", "--window", "20m", "--seed", "11", "--pty", "--speed",
+         "400", "--truth", str(truth), "--boundary-out", str(line)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    session = f"gs-night-{os.getpid()}"
+    try:
+        assert sim.stdout is not None
+        port = sim.stdout.readline().split()[-1]
+        assert port.startswith("/dev/pts/"), port
+        command = (f"{sys.executable} -m groundstation --db {db} live {port} --no-clock-check"
+                   f" --boundary {line}")  # fmt: skip
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+                        command], check=True)  # fmt: skip
+        expected = json.loads(truth.read_text())["trackers"]
+        crossed = sum(1 for t in expected if t["boundary"]["crossings"])
+        wanted = f"{crossed} crossed · 6 landed"
+        deadline = time.monotonic() + 120
+        screen = ""
+        while time.monotonic() < deadline and wanted not in screen:
+            time.sleep(1)
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                    capture_output=True, text=True).stdout  # fmt: skip
+        assert wanted in screen, screen
+        assert screen.splitlines()[0].lstrip().startswith("6 trackers")
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        sim.wait(timeout=60)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        sim.kill()
+        sim.communicate()
+    status = gs(db, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    source = json.loads(status.stdout)["sources"][0]
+    # Fix times run 400 times faster than the clock: none is rejected for it (at most the line
+    # the port was opened in the middle of is cut short).
+    assert source["ok"] > 10_000 and source["rejected"] <= 1
+    assert not [r for r in source["rejects_by_reason"] if "time" in r]
+    summary = json.loads(gs(db, "campaign", "--json", "--boundary", str(line)).stdout)
+    assert summary["counts"]["launched"] == 6 and summary["counts"]["crossed"] == crossed
