@@ -1,7 +1,7 @@
 """A night of launches for the campaign tests, made and imported by the real command line.
 
 30 balloons from two sites over 8 hours (the emulator's ``simulate --campaign``), packets every
-10 s, with the emulator's truth (``--truth``) and a boundary that some cross (``--boundary-out``),
+20 s, with the emulator's truth (``--truth``) and a boundary that some cross (``--boundary-out``),
 imported into a real SQLite file. Also :func:`positions_near`, the search for positions in a
 shared file.
 """
@@ -40,7 +40,7 @@ def gs(db: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProces
     )
 
 
-def make_night(folder: Path, balloons: int = 30, seed: int = 7, interval: float = 10.0,
+def make_night(folder: Path, balloons: int = 30, seed: int = 7, interval: float = 20.0,
                start: str = "2024-06-01T18:00:00Z", db: Path | None = None) -> Night:  # fmt: skip
     """Simulate a campaign into ``folder`` and import it (into ``db`` if given)."""
     folder.mkdir(parents=True, exist_ok=True)

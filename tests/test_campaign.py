@@ -3,7 +3,7 @@ real command line, summarised by ``groundstation campaign``, drawn and shared as
 
 The emulator's truth (``simulate --truth``) is the reference: which balloons crossed its
 boundary, when, and on which side they landed. It computes those on the true track, with its
-own geometry; we compute them from the received fixes (GPS noise, one every 10 s).
+own geometry; we compute them from the received fixes (GPS noise, one every 20 s).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import pytest
 from campaign_kit import SITES, Night, gs, make_night, positions_near
 
 from groundstation.flight import ground_distance_m
-from groundstation.flight.planned import PlannedLaunch, predict_planned
+from groundstation.flight.planned import PlannedLaunch, fly_plan
 from groundstation.flight.wind import wind_profile
 from groundstation.store.database import Store
 from groundstation.store.flights import load_fixes
 
-INTERVAL_S = 10.0
+INTERVAL_S = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_the_first_balloons_winds_predict_where_the_later_ones_land(night: Night
             burst_alt_m=plan["burst_altitude"],
             sea_level_descent_mps=plan["descent_rate"],
         )
-        landing = predict_planned(launch, profile).nominal.landing
+        landing = fly_plan(launch, profile).landing
         true_lat, true_lon = t["events"]["landing_lat"], t["events"]["landing_lon"]
         errors.append(ground_distance_m(landing.lat, landing.lon, true_lat, true_lon))
     early, late = errors[:10], errors[-10:]
@@ -243,13 +243,13 @@ def test_every_campaign_and_boundary_json_key_is_documented(night: Night) -> Non
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_a_night_flown_live_on_a_port_shows_who_crossed(tmp_path: Path) -> None:
-    """A new user's night: the emulator on a virtual serial port, sped up 400 times, and the
+    """A new user's night: the emulator on a virtual serial port, sped up 600 times, and the
     live view on that port with the boundary, in a real terminal; afterwards ``campaign``."""
     truth, line, db = tmp_path / "truth.json", tmp_path / "line.geojson", tmp_path / "live.db"
     sim = subprocess.Popen(
         [sys.executable, "-m", "groundstation", "simulate", "--campaign", "6", "--sites",
          "52.2,0.1,30;51.9,-0.4,60", "--window", "20m", "--seed", "11", "--pty", "--speed",
-         "400", "--truth", str(truth), "--boundary-out", str(line)],
+         "600", "--truth", str(truth), "--boundary-out", str(line)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     session = f"gs-night-{os.getpid()}"
