@@ -108,7 +108,7 @@ class Store:
             if not readonly:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA cache_size=-32000")  # 32 MB: bulk inserts stay in memory
+                conn.execute("PRAGMA cache_size=-16000")  # 16 MB: enough for bulk inserts
                 migrate(conn)
             conn.execute("PRAGMA foreign_keys=OFF")
         except sqlite3.Error as exc:
