@@ -305,98 +305,61 @@ def _shared(
     return exports[0], where
 
 
-@export.command("gpx")
-@click.argument("ident", metavar=ID_METAVAR)
-@_output_option
-@_station_options
-@_redact_option
-@click.pass_obj
-def gpx_cmd(
-    obj: dict[str, Any],
-    ident: str,
-    output: str | None,
-    station: str | None,
-    config_path: str | None,
-    redact_km: float | None,
+def _file_command(
+    name: str,
+    suffix: str,
+    render: Callable[[FlightExport, Station | None], bytes],
+    summary: str,
+    *,
+    predictions: bool = False,
 ) -> None:
-    """Write a flight as GPX 1.1: every fix with time and elevation, and its events.
+    """Register ``export NAME ID``: one flight written by ``render`` to a file."""
 
-    ID is a flight id, 'latest', or a tracker name (its latest flight).
-
-    Example: groundstation export gpx latest -o flight.gpx
-    """
-    flight = _shared(obj, ident, station, config_path, redact_km)[0]
-    _write(output, _default_name([flight], ".gpx"), to_gpx(flight))
-
-
-@export.command("kml")
-@click.argument("ident", metavar=ID_METAVAR)
-@_output_option
-@_station_options
-@_redact_option
-@click.pass_obj
-def kml_cmd(
-    obj: dict[str, Any],
-    ident: str,
-    output: str | None,
-    station: str | None,
-    config_path: str | None,
-    redact_km: float | None,
-) -> None:
-    """Write a flight as KML for Google Earth: the track extruded at its real altitude.
-
-    ID is a flight id, 'latest', or a tracker name (its latest flight).
-
-    Example: groundstation export kml latest -o flight.kml
-    """
-    flight = _shared(obj, ident, station, config_path, redact_km, predictions=True)[0]
-    _write(output, _default_name([flight], ".kml"), to_kml(flight))
+    @export.command(
+        name,
+        help=f"{summary}\n\nID is a flight id, 'latest', or a tracker name (its latest flight)."
+        f"\n\nExample: groundstation export {name} latest -o flight{suffix}",
+    )
+    @click.argument("ident", metavar=ID_METAVAR)
+    @_output_option
+    @_station_options
+    @_redact_option
+    @click.pass_obj
+    def command(
+        obj: dict[str, Any],
+        ident: str,
+        output: str | None,
+        station: str | None,
+        config_path: str | None,
+        redact_km: float | None,
+    ) -> None:
+        flight, where = _shared(obj, ident, station, config_path, redact_km, predictions)
+        _write(output, _default_name([flight], suffix), render(flight, where))
 
 
-@export.command("geojson")
-@click.argument("ident", metavar=ID_METAVAR)
-@_output_option
-@_station_options
-@_redact_option
-@click.pass_obj
-def geojson_cmd(
-    obj: dict[str, Any],
-    ident: str,
-    output: str | None,
-    station: str | None,
-    config_path: str | None,
-    redact_km: float | None,
-) -> None:
-    """Write a flight as a GeoJSON FeatureCollection: track, events, predictions, station.
-
-    ID is a flight id, 'latest', or a tracker name (its latest flight).
-
-    Example: groundstation export geojson latest -o flight.geojson
-    """
-    flight, where = _shared(obj, ident, station, config_path, redact_km, predictions=True)
-    text = to_geojson(flight, where)
-    _write(output, _default_name([flight], ".geojson"), text.encode("utf-8"))
-
-
-@export.command("csv")
-@click.argument("ident", metavar=ID_METAVAR)
-@_output_option
-@_station_options
-@_redact_option
-@click.pass_obj
-def csv_cmd(
-    obj: dict[str, Any],
-    ident: str,
-    output: str | None,
-    station: str | None,
-    config_path: str | None,
-    redact_km: float | None,
-) -> None:
-    """Write a flight's fixes as CSV, each with the telemetry nearest in time.
-
-    ID is a flight id, 'latest', or a tracker name (its latest flight).
-
-    Example: groundstation export csv latest -o flight.csv
-    """
-    flight = _shared(obj, ident, station, config_path, redact_km)[0]
-    _write(output, _default_name([flight], ".csv"), to_csv(flight).encode("utf-8"))
+_file_command(
+    "gpx",
+    ".gpx",
+    lambda flight, _station: to_gpx(flight),
+    "Write a flight as GPX 1.1: every fix with time and elevation, and its events.",
+)
+_file_command(
+    "kml",
+    ".kml",
+    lambda flight, _station: to_kml(flight),
+    "Write a flight as KML for Google Earth: the track extruded at its real altitude.",
+    predictions=True,
+)
+_file_command(
+    "geojson",
+    ".geojson",
+    lambda flight, station: to_geojson(flight, station).encode("utf-8"),
+    "Write a flight as a GeoJSON FeatureCollection: track, events, predictions, station.",
+    predictions=True,
+)
+_file_command(
+    "csv",
+    ".csv",
+    lambda flight, _station: to_csv(flight).encode("utf-8"),
+    "Write a flight's fixes as CSV, each with the telemetry nearest in time.",
+)
