@@ -139,6 +139,22 @@ def parse_extras(text: str) -> dict[str, str]:
     return extras
 
 
+def header_from_fields(
+    callsign: str, seq: int, data: list[str], extras: dict[str, str]
+) -> TelemetryHeader:
+    """A ``$PHABT`` header from its split fields (callsign, sequence and extras already read)."""
+    return TelemetryHeader(
+        callsign=callsign,
+        seq=seq,
+        time=parse_hhmmss(data[3]),
+        battery_v=parse_decimal(data[4], "battery voltage", *BATTERY[2:]),
+        temp_int_c=parse_decimal(data[5], "internal temperature", *TEMPERATURE[2:]),
+        temp_ext_c=parse_decimal(data[6], "external temperature", *TEMPERATURE[2:]),
+        pressure_hpa=parse_decimal(data[7], "pressure", *PRESSURE[2:]),
+        extras=extras,
+    )
+
+
 def decode_proprietary(line: str) -> TelemetryHeader | PacketEnd | RadioReport:
     """Decode one ``$PHABT``/``$PHABE``/``$PHABR`` line (trailing CR/LF allowed).
 
@@ -164,16 +180,7 @@ def decode_proprietary(line: str) -> TelemetryHeader | PacketEnd | RadioReport:
     callsign = parse_callsign(data[1])
     seq = parse_seq(data[2])
     if kind == "T":
-        return TelemetryHeader(
-            callsign=callsign,
-            seq=seq,
-            time=parse_hhmmss(data[3]),
-            battery_v=parse_decimal(data[4], "battery voltage", *BATTERY[2:]),
-            temp_int_c=parse_decimal(data[5], "internal temperature", *TEMPERATURE[2:]),
-            temp_ext_c=parse_decimal(data[6], "external temperature", *TEMPERATURE[2:]),
-            pressure_hpa=parse_decimal(data[7], "pressure", *PRESSURE[2:]),
-            extras=parse_extras(data[8]),
-        )
+        return header_from_fields(callsign, seq, data, parse_extras(data[8]))
     if kind == "E":
         if not _CRC_RE.fullmatch(data[3]):
             raise FieldError(f"CRC {data[3]!r} is not 4 upper-case hex digits")

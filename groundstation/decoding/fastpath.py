@@ -23,16 +23,14 @@ from firmware_protocol import (
     TelemetryHeader,
     decode_proprietary,
 )
-from firmware_protocol.fields import parse_callsign, parse_decimal, parse_hhmmss, parse_integer
+from firmware_protocol.fields import parse_callsign, parse_decimal, parse_integer
 from firmware_protocol.fields import parse_seq as _parse_seq
 from firmware_protocol.proprietary import (
-    BATTERY,
     FREQ_ERROR_LIMIT,
     MAX_LINE_BYTES,
-    PRESSURE,
     RSSI,
     SNR,
-    TEMPERATURE,
+    header_from_fields,
     parse_extras,
 )
 
@@ -142,16 +140,7 @@ def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
         _GOOD_CALLSIGNS.add(callsign)
     seq = _seq(data[2])
     if kind == "T":
-        return TelemetryHeader(
-            callsign=callsign,
-            seq=seq,
-            time=parse_hhmmss(data[3]),
-            battery_v=parse_decimal(data[4], "battery voltage", *BATTERY[2:]),
-            temp_int_c=parse_decimal(data[5], "internal temperature", *TEMPERATURE[2:]),
-            temp_ext_c=parse_decimal(data[6], "external temperature", *TEMPERATURE[2:]),
-            pressure_hpa=parse_decimal(data[7], "pressure", *PRESSURE[2:]),
-            extras=_extras(data[8]),
-        )
+        return header_from_fields(callsign, seq, data, _extras(data[8]))
     if kind == "E":
         crc = data[3]
         if not (len(crc) == 4 and crc[0] in _HEX and crc[1] in _HEX and crc[2] in _HEX and
