@@ -174,9 +174,24 @@ def unread(radio: Radio) -> int:
     return int(struct.unpack("i", fcntl.ioctl(radio.slave, termios.FIONREAD, b"\0" * 4))[0])
 
 
-def wait_read(radio: Radio, timeout: float = 10.0) -> None:
-    """Wait until the listener has read everything sent (a stop then loses nothing in transit)."""
-    wait_until(lambda: unread(radio) == 0, "the listener did not read what was sent", timeout)
+def wait_read(radio: Radio, timeout: float = 10.0, settle: float = 0.5) -> None:
+    """Wait until the listener has read everything sent (a stop then loses nothing in transit).
+
+    The input queue FIONREAD counts holds at most 4 kB; the rest of a large write waits in the
+    kernel's flip buffers and moves over a moment later, so the queue can read 0 between two
+    refills with kilobytes still to come. Only a queue empty for ``settle`` seconds counts.
+    """
+    empty_since: list[float] = []
+
+    def drained() -> bool:
+        if unread(radio):
+            empty_since.clear()
+            return False
+        if not empty_since:
+            empty_since.append(time.monotonic())
+        return time.monotonic() - empty_since[0] >= settle
+
+    wait_until(drained, "the listener did not read what was sent", timeout + settle)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
