@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from paths import SAMPLE_LOGS
 
 from groundstation.decoding.framing import MAX_LINE, TOO_LONG, LineFramer
 
@@ -77,3 +81,50 @@ def test_every_byte_leaves_in_exactly_one_line_however_it_is_chunked(
     assert b"".join(line for line, _ in lines) == data.replace(b"\r", b"").replace(b"\n", b"")
     assert all(0 < len(line) <= 40 for line, _ in lines)
     assert all(b"\r" not in line and b"\n" not in line for line, _ in lines)
+
+
+class ByteSearch(LineFramer):
+    """The framer with only its general route (no whole chunk taken in one split)."""
+
+    __slots__ = ()
+    whole_lines_at_once = False
+
+
+def byte_search(*chunks: bytes, max_line: int = MAX_LINE) -> list[tuple[bytes, str | None]]:
+    framer = ByteSearch(max_line)
+    out = []
+    for chunk in chunks:
+        out += framer.feed(chunk)
+    return out + framer.flush()
+
+
+TERMINATORS = st.sampled_from([b"\r\n", b"\n", b"\r", b"\r\r\n", b"\n\n", b""])
+TEXT = st.binary(max_size=300).map(lambda b: b.replace(b"$", b"").replace(b"\r", b""))
+LINE = st.one_of(st.just(GGA), TEXT, TEXT.map(lambda b: b"$" + b), TEXT.map(lambda b: b"$$" + b))
+
+
+@given(
+    st.lists(st.tuples(LINE, TERMINATORS), max_size=40),
+    st.lists(st.integers(1, 400), max_size=12),
+    st.sampled_from([8, 40, MAX_LINE]),
+)
+def test_a_whole_chunk_split_at_once_gives_the_lines_the_byte_search_gives(
+    lines: list[tuple[bytes, bytes]], cuts: list[int], max_line: int
+) -> None:
+    data = b"".join(line + end for line, end in lines)
+    chunks, i = [], 0
+    for size in cuts:
+        chunks.append(data[i : i + size])
+        i += size
+    chunks.append(data[i:])
+    assert frame(*chunks, max_line=max_line) == byte_search(*chunks, max_line=max_line)
+
+
+@pytest.mark.parametrize("log", sorted(SAMPLE_LOGS.glob("*.log")), ids=lambda p: p.name)
+def test_every_sample_log_is_framed_the_same_either_way(log: Path) -> None:
+    data = log.read_bytes()
+    for size in (7, 4096, len(data)):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        lines = frame(*chunks)
+        assert lines == byte_search(*chunks)
+        assert len(lines) > 100
