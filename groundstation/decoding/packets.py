@@ -72,6 +72,32 @@ class PacketAssembler:
             return self._adopt(raw)
         return [*self._release_orphans(), self.decoder.decode(raw, xor)]
 
+    def packet(self, raws: list[RawLine], xors: list[int | None]) -> list[Decoded] | None:
+        """A whole packet at once (header first, end line last), when it is intact.
+
+        Gives exactly what feeding its lines one by one gives, without the bookkeeping only a
+        damaged packet needs (a checkpoint of the decoder's state, a CRC a line at a time). None
+        when the packet is not plainly intact, or when the assembler is not idle: the caller then
+        feeds the lines one by one."""
+        checker = self._checker
+        if self._held is not None or self._orphans or checker.busy:
+            return None
+        body = b"".join([raw.data + CRLF for raw in raws[:-1]])
+        identity = _identity(raws[0].data)
+        check = checker.verdict(raws[-1].data, xors[-1], crc16_ccitt(body), len(raws) - 1, identity)
+        if not check.ok:
+            return None
+        decoder = self.decoder
+        header = decoder.decode(raws[0], xors[0])
+        if header.status != "ok":  # a rejected line changes nothing: feeding it redoes it all
+            return None
+        self._protocol = True
+        held = [header]
+        for raw, xor in zip(raws[1:], xors[1:], strict=True):
+            held.append(decoder.decode(raw, xor))
+        self._held = held
+        return self._release(True, None, check.seq, check.callsign)
+
     def flush(self) -> list[Decoded]:
         """Release an unfinished packet (its end line never came) and any held orphans."""
         out = self._release_orphans()
@@ -150,6 +176,15 @@ class PacketAssembler:
         return out
 
 
+def _identity(header: bytes) -> tuple[str, str]:
+    """A header line's callsign and sequence fields as sent (the end line must repeat them)."""
+    fields = header.split(b"*", 1)[0].split(b",")
+    return (
+        fields[1].decode("ascii", "replace") if len(fields) > 1 else "",
+        fields[2].decode("ascii", "replace") if len(fields) > 2 else "",
+    )
+
+
 def _header_seq(header: Decoded) -> int | None:
     for rec in header.records:
         seq = getattr(rec, "seq", None)
@@ -180,11 +215,7 @@ class PacketChecker:
                 self.abandoned += 1
             self._crc = crc16_ccitt(line + CRLF)
             self._lines = 1
-            fields = line.split(b"*", 1)[0].split(b",")
-            self._identity = (
-                fields[1].decode("ascii", "replace") if len(fields) > 1 else "",
-                fields[2].decode("ascii", "replace") if len(fields) > 2 else "",
-            )
+            self._identity = _identity(line)
             return None
         if line.startswith(b"$PHABE"):
             return self._end(line, xor)
@@ -197,9 +228,26 @@ class PacketChecker:
                 self._crc = crc16_ccitt(line + CRLF, self._crc)
         return None
 
+    @property
+    def busy(self) -> bool:
+        """A packet's header came and its end line has not."""
+        return self._crc is not None
+
     def _end(self, line: bytes, xor: int | None) -> PacketCheck:
         computed, lines, identity = self._crc, self._lines, self._identity
         self._crc, self._lines = None, 0
+        return self.verdict(line, xor, computed, lines, identity)
+
+    @staticmethod
+    def verdict(
+        line: bytes,
+        xor: int | None,
+        computed: int | None,
+        lines: int,
+        identity: tuple[str, str],
+    ) -> PacketCheck:
+        """The verdict on an end line, given the CRC and line count of the lines before it and
+        the identity of their header (changes nothing)."""
         try:
             end = fastpath.proprietary(line.decode("ascii"), xor)
         except (UnicodeDecodeError, ProtocolError) as exc:
