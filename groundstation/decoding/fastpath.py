@@ -44,6 +44,7 @@ _TALKER_TYPES: dict[str, type] = pynmea2.TalkerSentence.sentence_types
 """pynmea2's own registry: a sentence type it knows is one it would parse."""
 _GOOD_CALLSIGNS: set[str] = set()
 _GOOD_EXTRAS: dict[str, dict[str, str]] = {}
+_last_end: tuple[str, PacketEnd] = ("", PacketEnd("", 0, 0))
 
 
 def xor_checksum(body: str) -> int:
@@ -118,6 +119,9 @@ def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
     """:func:`firmware_protocol.decode_proprietary`, with a lean route for a plain line.
 
     Raises exactly what it raises."""
+    global _last_end
+    if text == _last_end[0]:  # a packet's end line is read twice: for its CRC, then as a line
+        return _last_end[1]
     if not (
         len(text) + 2 <= MAX_LINE_BYTES
         and text.startswith("$PHAB")
@@ -146,7 +150,9 @@ def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
         if not (len(crc) == 4 and crc[0] in _HEX and crc[1] in _HEX and crc[2] in _HEX and
                 crc[3] in _HEX):  # fmt: skip
             raise FieldError(f"CRC {crc!r} is not 4 upper-case hex digits")
-        return PacketEnd(callsign, seq, int(crc, 16))
+        end = PacketEnd(callsign, seq, int(crc, 16))
+        _last_end = (text, end)
+        return end
     return RadioReport(
         callsign=callsign,
         seq=seq,
