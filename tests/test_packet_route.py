@@ -37,7 +37,7 @@ def decode(kind: type[LineIngest], data: bytes, size: int) -> list[Decoded]:
     return out + ingest.finish(WHEN)
 
 
-def emulated(seed: int = 11, size: int = 400_000, **faults: float) -> bytes:
+def emulated(seed: int = 11, size: int = 250_000, **faults: float) -> bytes:
     """The whole lines in the first ``size`` bytes of an emulated flight."""
     config = SimulationConfig(trackers=3, seed=seed, interval=2.0, **faults)
     out = bytearray()
@@ -83,7 +83,7 @@ CLEAN = emulated(seed=5, size=60_000)
 CLEAN_LINES = CLEAN.split(b"\n")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(

@@ -1,11 +1,6 @@
 from __future__ import annotations
 
-import os
-import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -127,41 +122,3 @@ def test_a_live_line_is_readable_from_another_connection_within_a_batch_interval
         time.sleep(0.01)
     writer.close()
     store.close()
-
-
-def test_kill_9_during_import_leaves_a_sound_database_that_a_reimport_completes(
-    tmp_path: Path,
-) -> None:
-    log = write_track(tmp_path / "big.log", 20_000)  # 60,000 lines
-    clean = tmp_path / "clean.db"
-    cmd = [sys.executable, "-m", "groundstation", "--db"]
-    subprocess.run([*cmd, str(clean), "import", str(log)], check=True, capture_output=True)
-    expected = snapshot(clean)
-    rng = random.Random(7)
-    for attempt in range(3):
-        db = tmp_path / f"killed{attempt}.db"
-        proc = subprocess.Popen(
-            [*cmd, str(db), "import", str(log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        # wait until the import has committed something, then kill at a random moment
-        deadline = time.monotonic() + 60
-        while not (db.exists() and _count(db) > 0) and proc.poll() is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 1.0))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
-        partial = _count(db)
-        done = subprocess.run([*cmd, str(db), "import", str(log)], capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        assert snapshot(db) == expected, f"re-import after a kill at {partial} lines differs"
-
-
-def _count(db: Path) -> int:
-    try:
-        return int(rows(db, "SELECT count(*) FROM raw_lines")[0][0])
-    except sqlite3.Error:
-        return 0
