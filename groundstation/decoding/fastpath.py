@@ -120,8 +120,9 @@ def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
 
     Raises exactly what it raises."""
     global _last_end
-    if text == _last_end[0]:  # a packet's end line is read twice: for its CRC, then as a line
-        return _last_end[1]
+    last = _last_end  # one read: another port's thread may replace it meanwhile
+    if text == last[0]:  # a packet's end line is read twice: for its CRC, then as a line
+        return last[1]
     if not (
         len(text) + 2 <= MAX_LINE_BYTES
         and text.startswith("$PHAB")
