@@ -166,10 +166,11 @@ async def test_filter_keys_show_only_the_matching_trackers(fleet, border):
             if kind in ("descending", "lost", "landed"):
                 phase = {"descending": "descent"}.get(kind, kind)
                 assert {row[4] for row in shown} == {phase}, kind
-            # the summary marks the filter's count, and it is the number of rows
+            # the summary marks the filter's count, which is the number of rows, and says in
+            # words which filter is on
             text = app.main.query_one(FleetSummary).text
             marked = [text.plain[s.start : s.end] for s in text.spans if s.style == CHOSEN_STYLE]
-            assert marked == [f"{len(names)} {kind}"]
+            assert marked == [f"{len(names)} {kind}", f"only {kind}"]
             # the selection is always one of the rows shown, and the detail pane shows it
             assert table.selected in names
             assert app.main.query_one(DetailPane).text.plain.startswith(table.selected)

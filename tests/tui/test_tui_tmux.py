@@ -160,6 +160,15 @@ def test_fleet_of_100_at_80x24_summary_sort_and_help_fit(tmp_path: Path):
         highest = max(fleet.balloons, key=lambda b: (b.fixes[-1].alt_m, b.name)).name
         _poll(lambda: tmux.screen().splitlines()[2].split()[0] == highest, 10, highest)
 
+        for _ in range(3):  # filter: all -> airborne -> descending -> crossed
+            tmux.keys("f")
+        _poll(lambda: tmux.screen().splitlines()[0].rstrip().endswith("only crossed"), 10,
+              "the top line to name the filter")  # fmt: skip
+        top = tmux.screen().splitlines()[0].strip()
+        words = r"100 trk · \d+ air · \d+ desc · \d+ crossed · \d+ landed · \d+ lost   only crossed"
+        assert re.fullmatch(words, top), top  # shorter words, the filter named, at 80 columns
+        assert {row[0] for row in rows(tmux.screen())} <= fleet.crossers
+
         tmux.keys("?")
         help_lines = [line.strip() for line in HELP.splitlines() if line.strip()]
         shown = tmux.wait_for(help_lines[-1], 10)

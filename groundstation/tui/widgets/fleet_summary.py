@@ -2,8 +2,10 @@
 
 "100 trackers · 61 airborne · 20 descending · 14 crossed · 30 landed · 3 lost   sort altitude ▼"
 
-The count of the kind the table is filtered to is highlighted. Narrower than the full wording,
-shorter words are used, and the sort order is left to the arrow in the table's header.
+The count of the kind the table is filtered to is highlighted, and while a filter is on the line
+says so in words ("only crossed"), where a highlight alone is easy to miss. Narrower than the
+full wording, shorter words are used, and the sort order is left to the arrow in the table's
+header (the filter's words stay as long as they fit).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def summary_text(
 ) -> Text:
     """The summary in ``width`` cells: the full words if they fit, else the short ones."""
     kinds = [k for k in _WORDS if boundaries or k[0] != "crossed"]
+    only = "" if chosen == "all" else f"only {dict((k, w) for k, w, _ in _WORDS)[chosen]}"
+    tails = [t for t in (f"{only} · {sort}" if only and sort else "", only or sort, only) if t]
     for short in (False, True):
         line = Text(no_wrap=True, overflow="ellipsis")
         for n, (kind, word, brief) in enumerate(kinds):
@@ -51,9 +55,16 @@ def summary_text(
             if kind == chosen:
                 style = CHOSEN_STYLE
             line.append(f"{number} {brief if short else word}", style=style)
-        if line.cell_len + 3 + len(sort) <= width:
+        fitting = [t for t in tails if line.cell_len + 3 + len(t) <= width]
+        if only and not short and not fitting:
+            continue  # the short words leave room to say which filter is on
+        if fitting:
+            tail = fitting[0]
             line.append("   ")
-            line.append(sort, style="dim")
+            if only:
+                line.append(only, style=CHOSEN_STYLE)
+                tail = tail[len(only) :]
+            line.append(tail, style="dim")
         if line.cell_len <= width or short:
             return line
     raise AssertionError("unreachable")
