@@ -6,6 +6,7 @@ state it flew each one into and where its track crosses the border, independentl
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -202,6 +203,25 @@ async def test_an_empty_filter_says_so_and_crossed_is_skipped_without_a_boundary
         assert table.names == ("EMU1", "EMU2") and table.selected == "EMU1"
 
 
+async def test_a_long_event_wraps_in_a_narrow_pane_instead_of_losing_its_end(
+    flight_records, end_clock, settings_for
+):
+    app = LiveApp(settings_for(end_clock))  # two landed trackers
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.inbox.put(flight_records)
+        await settle(app, pilot)
+        log = app.main.query_one(EventLog)
+        landings = [e for e in app.model.events if e.kind == "landing"]
+        assert len(landings) == 2
+        width = log.scrollable_content_region.width
+        rows = [row.text.rstrip() for row in log.lines]
+        assert all(len(row) <= width for row in rows), (width, rows)
+        shown = re.sub(r"\s", "", "".join(rows))
+        for event in landings:  # "landed at 52.19129, 0.21412": the longitude too
+            assert re.sub(r"\s", "", f"{event.tracker} {event.text}") in shown, event.text
+        assert len(rows) > len(app.model.events)  # some did need a second line
+
+
 async def test_each_crossing_is_logged_once_with_its_time_as_the_fleet_flies(fleet, border):
     """Fed as a receiver delivers it, a few seconds at a time, with the screen drawn between."""
     app = fleet_app(fleet, border)
@@ -276,9 +296,11 @@ async def test_a_hostile_boundary_name_and_callsign_are_shown_literally(tmp_path
         await settle(app, pilot)
         events = [e for e in app.model.events if e.kind == "crossing"]
         assert len(events) == 1
-        shown = [row.text for row in app.main.query_one(EventLog).lines]
-        crossing = next(text for text in shown if "crossed" in text)
-        assert crossing.split(" ", 1)[1].startswith(f"{callsign} crossed [bold red]X[/] \\x1b[2J")
+        # (the event is wrapped over lines of the pane: compare it without the wrapping)
+        shown = "".join(row.text for row in app.main.query_one(EventLog).lines)
+        assert re.sub(r"\s", "", f"{callsign} crossed [bold red]X[/] \\x1b[2J") in re.sub(
+            r"\s", "", shown
+        )
         detail = app.main.query_one(DetailPane).text
         assert detail.plain.splitlines()[-1].startswith("[bold red]X[/] \\x1b[2J: ")
         assert not any("link" in str(span.style) for span in detail.spans)

@@ -23,7 +23,7 @@ KIND_STYLES = {
 
 
 def event_line(event: LogEvent) -> Text:
-    line = Text(no_wrap=True, overflow="ellipsis")
+    line = Text(overflow="fold")  # a long word (a hostile name) folds instead of being cut
     line.append(f"{event.time:%H:%M:%S} ", style="dim")
     if event.tracker is not None:
         line.append_text(safe(event.tracker, "bold"))
@@ -33,10 +33,15 @@ def event_line(event: LogEvent) -> Text:
 
 
 class EventLog(RichLog):
-    """Newest events at the bottom; never parses markup."""
+    """Newest events at the bottom; never parses markup. An event longer than the pane is
+    wrapped onto the next line, never cut: a crossing's altitude or a landing's longitude is at
+    the end of its line."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(markup=False, highlight=False, wrap=False, max_lines=2000, **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            markup=False, highlight=False, wrap=True, min_width=16, max_lines=2000,
+            **kwargs,  # type: ignore[arg-type]
+        )  # fmt: skip
         self.border_title = "Events"
 
     def add(self, events: Iterable[LogEvent]) -> None:
