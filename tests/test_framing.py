@@ -12,8 +12,10 @@ from groundstation.decoding.framing import MAX_LINE, TOO_LONG, LineFramer
 GGA = b"$GPGGA,000941.00,4404.13387,N,12118.85628,W,1,12,1.01,1144.8,M,-21.4,M,,*4F"
 
 
-def frame(*chunks: bytes, max_line: int = MAX_LINE) -> list[tuple[bytes, str | None]]:
-    framer = LineFramer(max_line)
+def frame(
+    *chunks: bytes, max_line: int = MAX_LINE, kind: type[LineFramer] = LineFramer
+) -> list[tuple[bytes, str | None]]:
+    framer = kind(max_line)
     out = []
     for chunk in chunks:
         out += framer.feed(chunk)
@@ -91,11 +93,7 @@ class ByteSearch(LineFramer):
 
 
 def byte_search(*chunks: bytes, max_line: int = MAX_LINE) -> list[tuple[bytes, str | None]]:
-    framer = ByteSearch(max_line)
-    out = []
-    for chunk in chunks:
-        out += framer.feed(chunk)
-    return out + framer.flush()
+    return frame(*chunks, max_line=max_line, kind=ByteSearch)
 
 
 TERMINATORS = st.sampled_from([b"\r\n", b"\n", b"\r", b"\r\r\n", b"\n\n", b""])
