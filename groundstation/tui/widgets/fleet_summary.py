@@ -23,6 +23,7 @@ _WORDS: tuple[tuple[FilterKey, str, str], ...] = (
     ("landed", "landed", "landed"),
     ("lost", "lost", "lost"),
 )
+_WORD = {kind: word for kind, word, _ in _WORDS}
 KIND_STYLES: dict[str, str] = {
     "airborne": "#5fd75f",
     "descending": "#ffaf00",
@@ -43,8 +44,10 @@ def summary_text(
 ) -> Text:
     """The summary in ``width`` cells: the full words if they fit, else the short ones."""
     kinds = [k for k in _WORDS if boundaries or k[0] != "crossed"]
-    only = "" if chosen == "all" else f"only {dict((k, w) for k, w, _ in _WORDS)[chosen]}"
-    tails = [t for t in (f"{only} · {sort}" if only and sort else "", only or sort, only) if t]
+    only = "" if chosen == "all" else f"only {_WORD[chosen]}"
+    # what may follow the counts, longest first: the filter and the sort, the filter, the sort
+    tails = [f"{only} · {sort}" if sort else only, only] if only else [sort]
+    tails = [t for t in tails if t]
     for short in (False, True):
         line = Text(no_wrap=True, overflow="ellipsis")
         for n, (kind, word, brief) in enumerate(kinds):
