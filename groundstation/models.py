@@ -30,6 +30,7 @@ def record(cls: type[_T]) -> type[_T]:
     make: Callable[[type[_T]], type[_T]] = dataclass(slots=True, unsafe_hash=True)
     return make(cls)
 
+
 Status = Literal["ok", "rejected"]
 
 

@@ -11,6 +11,8 @@ line, over the corpus, the sample logs, fault-injected emulator output and Hypot
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pynmea2
 
@@ -77,21 +79,16 @@ def body_checksums(lines: list[bytes]) -> list[int]:
     return result
 
 
-def _framed(text: str, xor: int | None) -> bool:
+_PLAIN = re.compile(r"\$[ -#%-)+-~]{6,}\*[0-9A-F]{2}")
+"""``$``, at least six printable ASCII characters other than ``$`` and ``*``, ``*`` and two
+upper-case hex digits: the whole line, in one match."""
+
+
+def framed(text: str, xor: int | None) -> bool:
     """``$body*HH``: one ``$`` (first), one ``*`` (third from last), upper-case hex, printable
     ASCII, and the checksum matches (``xor``, when given, is the body's, worked out before)."""
-    n = len(text)
-    return (
-        n >= 10
-        and text[n - 3] == "*"
-        and text[n - 2] in _HEX
-        and text[n - 1] in _HEX
-        and text.count("*") == 1
-        and text.count("$") == 1
-        and text[0] == "$"
-        and text.isascii()
-        and text.isprintable()
-        and int(text[n - 2 :], 16) == (xor_checksum(text[1 : n - 3]) if xor is None else xor)
+    return _PLAIN.fullmatch(text) is not None and int(text[-2:], 16) == (
+        xor_checksum(text[1:-3]) if xor is None else xor
     )
 
 
@@ -109,7 +106,7 @@ def split_talker(text: str, xor: int | None = None) -> tuple[str, str, list[str]
         and kind[1] in _ALNUM
         and kind[2] in _ALNUM
         and kind in _TALKER_TYPES
-        and _framed(text, xor)
+        and framed(text, xor)
     ):
         return None
     return talker, kind, text[7:-3].split(",")
@@ -129,7 +126,7 @@ def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
         and len(text) > 6
         and text[6] == ","
         and text[5] in _FIELD_COUNTS
-        and _framed(text, xor)
+        and framed(text, xor)
     ):
         return decode_proprietary(text)
     data = text[5:-3].split(",")
@@ -145,7 +142,7 @@ def proprietary(text: str, xor: int | None = None) -> ProprietaryRecord:
         _GOOD_CALLSIGNS.add(callsign)
     seq = _seq(data[2])
     if kind == "T":
-        return header_from_fields(callsign, seq, data, _extras(data[8]))
+        return header_from_fields(callsign, seq, data, extras(data[8]))
     if kind == "E":
         crc = data[3]
         if not (len(crc) == 4 and crc[0] in _HEX and crc[1] in _HEX and crc[2] in _HEX and
@@ -174,7 +171,7 @@ def _seq(text: str) -> int:
     return _parse_seq(text)
 
 
-def _extras(text: str) -> dict[str, str]:
+def extras(text: str) -> dict[str, str]:
     """parse_extras, remembering the few distinct extras a flight sends (a fresh dict each)."""
     found = _GOOD_EXTRAS.get(text)
     if found is None:
@@ -190,6 +187,8 @@ __all__ = [
     "ProprietaryRecord",
     "ProtocolError",
     "body_checksums",
+    "extras",
+    "framed",
     "proprietary",
     "split_talker",
     "xor_checksum",

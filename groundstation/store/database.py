@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from groundstation.models import Decoded, Fix, LinkQuality, StationFix, Telemetry
+from groundstation.models import Decoded, Fix, LinkQuality, Record, StationFix, Telemetry
 from groundstation.store.schema import LINE_BITS, migrate
 
 log = logging.getLogger(__name__)
@@ -272,63 +272,142 @@ def to_rows(batch: Iterable[Decoded], source_id: Callable[[str], int]) -> Rows:
 
     Fixes of one tracker and time within the batch are merged here (first value wins, gaps are
     filled), as the upsert merges them with rows already stored."""
-    rows = Rows()
-    seen: set[str] = set()
-    trackers = rows.trackers
-    raw_rows, telemetry, links, station = rows.raw, rows.telemetry, rows.links, rows.station
-    fixes: dict[tuple[str, str], list[object]] = {}
-    last_received: datetime | None = None
-    received = ""
-    last_source = ""
-    sid = 0
-    n = 0
-    for d in batch:
-        n += 1
-        raw = d.raw
-        if raw.source != last_source or n == 1:
-            last_source = raw.source
-            sid = source_id(raw.source)
-        tracker = d.tracker
+    builder = RowBuilder(source_id)
+    builder.add(batch)
+    return builder.finish()
+
+
+class RowBuilder:
+    """:func:`to_rows` a line at a time: a decoded line, or a line of a packet decoded whole.
+
+    Lines must come in their order in the source; each line's rows are what :func:`to_rows`
+    gives for it, whichever way it was added."""
+
+    __slots__ = ("rows", "_fixes", "_seen", "_source_id", "_source", "sid", "_received_at",
+                 "received")  # fmt: skip
+
+    def __init__(self, source_id: Callable[[str], int]) -> None:
+        self.rows = Rows()
+        self._fixes: dict[tuple[str, str], list[object]] = {}
+        self._seen: set[str] = set()
+        self._source_id = source_id
+        self._source: str | None = None
+        self.sid = 0
+        self._received_at: datetime | None = None
+        self.received = ""
+
+    def add(self, batch: Iterable[Decoded]) -> None:
+        line = self.line
+        for d in batch:
+            raw = d.raw
+            self.at(raw.source, raw.received_at)
+            line(raw.line_no, raw.data, d.status, d.reason, d.sentence, d.tracker, d.records)
+
+    def at(self, source: str, received_at: datetime) -> None:
+        """The lines that follow come from this source and were received at this time."""
+        if source != self._source:
+            self._source = source
+            self.sid = self._source_id(source)
+        if received_at is not self._received_at:  # one receive time for a whole chunk
+            self._received_at = received_at
+            self.received = iso(received_at)
+
+    def line(
+        self,
+        line_no: int,
+        data: bytes,
+        status: str,
+        reason: str | None,
+        sentence: str | None,
+        tracker: str | None,
+        records: Iterable[Record],
+    ) -> None:
+        """One line and its records (of the current source, received at the current time)."""
+        rows, seen = self.rows, self._seen
+        rows.lines += 1
+        trackers = rows.trackers
         if tracker is not None and tracker not in seen:
             seen.add(tracker)
             trackers.append(tracker)
-        if raw.received_at is not last_received:  # one receive time for a whole chunk
-            last_received = raw.received_at
-            received = iso(last_received)
-        rid = (sid << LINE_BITS) | raw.line_no
-        raw_rows.append(
-            (rid, sid, raw.line_no, received, raw.data.decode("latin-1"), d.status,
-             d.reason, d.sentence, tracker)
+        sid = self.sid
+        rid = (sid << LINE_BITS) | line_no
+        received = self.received
+        rows.raw.append(
+            (rid, sid, line_no, received, data.decode("latin-1"), status, reason, sentence,
+             tracker)
         )  # fmt: skip
-        for rec in d.records:
+        for rec in records:
             if isinstance(rec, Fix):
                 if rec.tracker not in seen:
                     seen.add(rec.tracker)
                     trackers.append(rec.tracker)
-                _merge_fix(fixes, rec, rid)
+                _merge_fix(self._fixes, rec, rid)
             elif isinstance(rec, Telemetry):
                 if rec.tracker not in seen:
                     seen.add(rec.tracker)
                     trackers.append(rec.tracker)
-                telemetry.append((
-                    rec.tracker, _iso_cached(rec.time) if rec.time else None, rec.seq,
-                    rec.battery_v, rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
-                    _extra_json(rec.extra) if rec.extra else None, rid,
-                ))  # fmt: skip
+                rows.telemetry.append(_telemetry_row(rec, rid))
             elif isinstance(rec, LinkQuality):
                 if rec.tracker not in seen:
                     seen.add(rec.tracker)
                     trackers.append(rec.tracker)
-                links.append((
-                    rec.tracker, received, rec.seq, rec.rssi_dbm, rec.snr_db,
-                    rec.freq_error_hz, None if rec.crc_ok is None else int(rec.crc_ok),
-                    rec.lost_before, rid,
-                ))  # fmt: skip
+                rows.links.append(_link_row(rec, received, rid))
             elif isinstance(rec, StationFix):
-                station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
-    rows.lines = n
-    rows.fixes = list(fixes.values())
-    return rows
+                rows.station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
+
+    def packet(
+        self,
+        first_line_no: int,
+        lines: Sequence[bytes],
+        sentences: Sequence[str],
+        tracker: str,
+        telemetry: Telemetry,
+        fixes: Sequence[Fix],
+        link: LinkQuality,
+    ) -> None:
+        """The lines of a packet that decoded whole, all ``ok`` and all the tracker's: what
+        :meth:`line` gives for them, given the header's telemetry, the fixes of the lines
+        between (one each) and the end line's link record."""
+        rows = self.rows
+        if tracker not in self._seen:
+            self._seen.add(tracker)
+            rows.trackers.append(tracker)
+        sid, received = self.sid, self.received
+        base = sid << LINE_BITS
+        count = len(lines)
+        rows.lines += count
+        rows.raw += [
+            (base | no, sid, no, received, data.decode("latin-1"), "ok", None, sentence, tracker)
+            for no, data, sentence in zip(
+                range(first_line_no, first_line_no + count), lines, sentences, strict=True
+            )
+        ]
+        rows.telemetry.append(_telemetry_row(telemetry, base | first_line_no))
+        merged = self._fixes
+        for no, fix in enumerate(fixes, start=first_line_no + 1):
+            _merge_fix(merged, fix, base | no)
+        rows.links.append(_link_row(link, received, base | (first_line_no + count - 1)))
+
+    def finish(self) -> Rows:
+        """The rows so far (the builder is spent)."""
+        rows = self.rows
+        rows.fixes = list(self._fixes.values())
+        return rows
+
+
+def _telemetry_row(rec: Telemetry, raw_id: int) -> tuple[object, ...]:
+    return (
+        rec.tracker, _iso_cached(rec.time) if rec.time else None, rec.seq, rec.battery_v,
+        rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
+        _extra_json(rec.extra) if rec.extra else None, raw_id,
+    )  # fmt: skip
+
+
+def _link_row(rec: LinkQuality, received: str, raw_id: int) -> tuple[object, ...]:
+    return (
+        rec.tracker, received, rec.seq, rec.rssi_dbm, rec.snr_db, rec.freq_error_hz,
+        None if rec.crc_ok is None else int(rec.crc_ok), rec.lost_before, raw_id,
+    )  # fmt: skip
 
 
 def _merge_fix(fixes: dict[tuple[str, str], list[object]], fix: Fix, raw_id: int) -> None:
