@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from groundstation.models import Decoded, SourceEvent
-from groundstation.pipeline import Counts, LineIngest, Pipeline
+from groundstation.pipeline import Counts, LineIngest, Pipeline, RowSink
 from groundstation.sources.files import SourceError, file_key, read_chunks, spool_stdin
 from groundstation.sources.serial_port import PortReader
-from groundstation.store.database import Store, StoreError, to_rows
+from groundstation.store.database import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def _import_in_worker(
     """Decode in a second process (:func:`decode_worker`), write here; True when it finished.
 
     The worker frames and decodes with the very code an in-process import runs and sends rows
-    ready for the tables (:func:`to_rows`) through a pipe, a chunk at a time; the pipe and the
+    ready for the tables (:class:`RowSink`) through a pipe, a chunk at a time; the pipe and the
     writer's bounded queue hold it back when the disk is slower, so memory stays flat."""
     writer = pipeline.writer
     assert writer is not None
@@ -240,15 +240,13 @@ def decode_worker() -> None:
         ingest.decoder.assume_date(job.day)
     ingest.decoder.learn_dates(_head(job.path))
     counts = Counts(job.name)
-    ids = {job.key: job.source_id}.__getitem__
+    sink = RowSink(counts, {job.key: job.source_id}.__getitem__)
     received = job.received
     for chunk in read_chunks(job.path):
-        decoded = ingest.feed(chunk, received)
-        counts.add(decoded)
-        pickle.dump(("rows", to_rows(decoded, ids), len(chunk)), out, pickle.HIGHEST_PROTOCOL)
-    decoded = ingest.finish(received)
-    counts.add(decoded)
-    pickle.dump(("rows", to_rows(decoded, ids), 0), out, pickle.HIGHEST_PROTOCOL)
+        ingest.feed_rows(chunk, received, sink)
+        pickle.dump(("rows", sink.take(), len(chunk)), out, pickle.HIGHEST_PROTOCOL)
+    ingest.finish_rows(received, sink)
+    pickle.dump(("rows", sink.take(), 0), out, pickle.HIGHEST_PROTOCOL)
     summary = (counts.lines, counts.ok, counts.fixes, counts.rejected, dict(counts.reasons))
     pickle.dump(("done", summary), out, pickle.HIGHEST_PROTOCOL)
     out.flush()

@@ -19,8 +19,9 @@ from firmware_protocol.packet import MAX_PACKET_LINES
 from groundstation.decoding.fastpath import body_checksums
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.nmea import StreamDecoder
-from groundstation.decoding.packets import PacketAssembler
-from groundstation.models import Decoded, Fix, RawLine, SourceEvent
+from groundstation.decoding.packets import IntactPacket, PacketAssembler
+from groundstation.models import Decoded, Fix, RawLine, Record, SourceEvent
+from groundstation.store.database import RowBuilder, Rows
 from groundstation.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -43,21 +44,68 @@ class Counts:
 
     def add(self, decoded: Sequence[Decoded]) -> None:
         """Count lines; a fix is one tracker epoch (GGA and RMC of one time are one fix)."""
-        self.lines += len(decoded)
-        epochs = self._epochs
         for d in decoded:
             if d.status == "ok":
-                self.ok += 1
-                for rec in d.records:
-                    if isinstance(rec, Fix) and epochs.get(rec.tracker) != rec.time:
-                        epochs[rec.tracker] = rec.time
-                        self.fixes += 1
+                self.add_ok(d.records)
             else:
+                self.lines += 1
                 self.rejected += 1
                 self.reasons[d.reason or "unknown"] += 1
 
+    def add_ok(self, records: Sequence[Record], lines: int = 1) -> None:
+        """Lines decoded (one, unless told), with these records among them."""
+        self.lines += lines
+        self.ok += lines
+        epochs = self._epochs
+        for rec in records:
+            if isinstance(rec, Fix) and epochs.get(rec.tracker) != rec.time:
+                epochs[rec.tracker] = rec.time
+                self.fixes += 1
+
     def summary(self) -> str:
         return f"{self.name}: {self.lines} lines, {self.fixes} fixes, {self.rejected} rejected"
+
+
+class RowSink:
+    """Where a bulk import's decoding process puts what it decodes: rows for the tables
+    (:class:`RowBuilder`) and the counts, a line at a time in the source's order."""
+
+    def __init__(self, counts: Counts, source_id: Callable[[str], int]) -> None:
+        self.counts = counts
+        self._source_id = source_id
+        self.builder = RowBuilder(source_id)
+
+    def add(self, decoded: Sequence[Decoded]) -> None:
+        self.counts.add(decoded)
+        self.builder.add(decoded)
+
+    def add_ok(self, source: str, received_at: datetime, line_no: int, data: bytes,
+               sentence: str, tracker: str, records: tuple[Record, ...]) -> None:  # fmt: skip
+        """A line that decoded into these records."""
+        self.builder.at(source, received_at)
+        self.builder.line(line_no, data, "ok", None, sentence, tracker, records)
+        self.counts.add_ok(records)
+
+    def add_packet(
+        self,
+        source: str,
+        received_at: datetime,
+        first_line_no: int,
+        lines: Sequence[bytes],
+        packet: IntactPacket,
+    ) -> None:
+        """The lines of a packet that decoded whole (:meth:`PacketAssembler.intact`)."""
+        builder = self.builder
+        builder.at(source, received_at)
+        builder.packet(first_line_no, lines, packet.sentences, packet.tracker, packet.telemetry,
+                       packet.fixes, packet.link)  # fmt: skip
+        self.counts.add_ok(packet.fixes, len(lines))
+
+    def take(self) -> Rows:
+        """The rows so far; the sink starts again empty."""
+        rows = self.builder.finish()
+        self.builder = RowBuilder(self._source_id)
+        return rows
 
 
 class LineIngest:
@@ -91,14 +139,31 @@ class LineIngest:
         """End of stream (or the port vanished): the partial line and any unfinished packet."""
         return self._decode(self.framer.flush(), received_at) + self.packets.flush()
 
+    def feed_rows(self, chunk: bytes, received_at: datetime, sink: RowSink) -> None:
+        """:meth:`feed`, straight into rows for the tables: the same rows and counts as the
+        decoded lines :meth:`feed` gives, made without them where a packet is plainly intact."""
+        self._decode(self.framer.feed(chunk), received_at, sink)
+
+    def finish_rows(self, received_at: datetime, sink: RowSink) -> None:
+        """:meth:`finish`, straight into rows (see :meth:`feed_rows`)."""
+        self._decode(self.framer.flush(), received_at, sink)
+        sink.add(self.packets.flush())
+
     def _decode(
-        self, lines: list[tuple[bytes, str | None]], received_at: datetime
+        self,
+        lines: list[tuple[bytes, str | None]],
+        received_at: datetime,
+        sink: RowSink | None = None,
     ) -> list[Decoded]:
+        """Decode framed lines: into the list returned, or into ``sink`` (then the list is
+        empty), where a packet or radio line that is plainly good skips the decoded lines."""
         out: list[Decoded] = []
+        emit = out.extend if sink is None else sink.add
         n = self.next_line_no
         packets = self.packets
         feed = packets.feed
         key, live = self.key, self.live_clock
+        lean = sink is not None and not live and self.whole_packets
         # Every line's checksum at once (numpy), when there are enough lines for it to pay.
         count = len(lines)
         xors: list[int | None] = (
@@ -110,17 +175,33 @@ class LineIngest:
             if data.startswith(b"$PHABT,") and error is None and self.whole_packets:
                 end = _packet_end(lines, i)
                 if end > i:  # a whole packet in this chunk: decoded at once when it is intact
-                    raws = [
+                    header = RawLine(key, n, received_at, data, live)
+                    if sink is not None and lean:
+                        datas = [lines[j][0] for j in range(i, end + 1)]
+                        intact = packets.intact(datas, xors[i : end + 1], header)
+                        if intact is not None:
+                            sink.add_packet(key, received_at, n, datas, intact)
+                            n += len(datas)
+                            i = end + 1
+                            continue
+                    raws = [header] + [
                         RawLine(key, n + k, received_at, lines[j][0], live)
-                        for k, j in enumerate(range(i, end + 1))
+                        for k, j in enumerate(range(i + 1, end + 1), start=1)
                     ]
                     got = packets.packet(raws, xors[i : end + 1])
                     if got is not None:
-                        out += got
+                        emit(got)
                         n += len(raws)
                         i = end + 1
                         continue
-            out += feed(RawLine(key, n, received_at, data, live, error), xors[i])
+            elif sink is not None and lean and error is None and data.startswith(b"$PHABR,"):
+                radio = packets.radio(data, xors[i])
+                if radio is not None:
+                    sink.add_ok(key, received_at, n, data, "PHABR", radio.tracker, (radio,))
+                    n += 1
+                    i += 1
+                    continue
+            emit(feed(RawLine(key, n, received_at, data, live, error), xors[i]))
             n += 1
             i += 1
         self.next_line_no = n

@@ -27,7 +27,7 @@ from firmware_protocol import (
     TelemetryHeader,
     decode_ukhas,
 )
-from groundstation.decoding import fastpath
+from groundstation.decoding import fastpath, lean
 from groundstation.decoding.fields import (
     KMH_TO_MPS,
     KNOTS_TO_MPS,
@@ -341,6 +341,46 @@ class StreamDecoder:
         return (merged,)
 
     # -- packets: state that a damaged packet must not leave behind ---------------------------
+    def intact_packet(
+        self, header: RawLine, callsign: str, tod: time, positions: list[lean.Position]
+    ) -> tuple[datetime, list[Fix]] | None:
+        """The header time and the fixes of a packet known to be intact (its CRC matched), as
+        decoding its lines one by one gives them; None, with nothing changed, when any would be
+        rejected. ``positions``: its GGA and RMC lines as :func:`lean.position` reads them;
+        ``header``: its first line."""
+        plausible = self._plausible
+        if self.station or plausible is None or self.current_tracker != self.default_tracker:
+            return None
+        clocks = self._clocks
+        clock = clocks.get(callsign)
+        fresh = clock is None
+        if clock is None:
+            clock = clocks[callsign] = _Clock()
+        source = self._source_clock
+        last_fix = self._last_fix
+        saved = (clock.last, clock.dated, source.last, last_fix.get(callsign),
+                 plausible.remembered(callsign))  # fmt: skip
+        received = header.received_at if header.live_clock else None
+        when = self._when(clock, header, tod, None)
+        fixes: list[Fix] = []
+        for name, _, at, lat, lon, alt, speed, course, sats, hdop, quality, day in positions:
+            fix_time = self._when(clock, header, at, day)
+            if plausible.check(callsign, fix_time, lat, lon, alt, received) is not None:
+                # That line would be rejected: undo, and let the lines go one by one.
+                clock.last, clock.dated, source.last = saved[0], saved[1], saved[2]
+                if fresh:
+                    del clocks[callsign]
+                if saved[3] is None:
+                    last_fix.pop(callsign, None)
+                else:
+                    last_fix[callsign] = saved[3]
+                plausible.restore(callsign, saved[4])
+                return None
+            fix = Fix(callsign, fix_time, lat, lon, alt, speed, course, sats, hdop, quality, name)
+            last_fix[callsign] = fix
+            fixes.append(fix)
+        return when, fixes
+
     def observe_sequence(self, callsign: str, seq: int) -> None:
         """Count packets lost before this one (called once a packet is trusted)."""
         self.lost_before[callsign] = max(0, self.sequences.observe(callsign, seq).lost)

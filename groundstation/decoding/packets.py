@@ -20,13 +20,13 @@ link that never carried a packet belongs to the source's default tracker, as bef
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from firmware_protocol import PacketEnd, ProtocolError, crc16_ccitt
 from firmware_protocol.packet import CRLF, MAX_PACKET_LINES, PacketCheck
-from groundstation.decoding import fastpath
+from groundstation.decoding import fastpath, lean
 from groundstation.decoding.nmea import Checkpoint, StreamDecoder
-from groundstation.models import Decoded, LinkQuality, RawLine
+from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Telemetry
 
 CRC_FAILED = "packet failed its CRC16 check"
 ORPHAN = "sentence outside a packet: its tracker is unknown"
@@ -97,6 +97,62 @@ class PacketAssembler:
             held.append(decoder.decode(raw, xor))
         self._held = held
         return self._release(True, None, check.seq, check.callsign)
+
+    def intact(
+        self, lines: list[bytes], xors: list[int | None], header: RawLine
+    ) -> IntactPacket | None:
+        """A whole packet's records, straight from its lines, when it is plainly intact: lines
+        the :mod:`lean` readers take (a header, GGA and RMC lines, an end line), a CRC that
+        matches and no line the decoder would reject. Every line is then ``ok`` with what
+        :meth:`packet` gives for it, and the decoder and the assembler are left as it leaves
+        them; None, with nothing changed, for any other packet. ``header``: the packet's first
+        line (its receive time)."""
+        if self._held is not None or self._orphans or self._checker.busy:
+            return None
+        try:
+            texts = [line.decode("ascii") for line in lines]
+        except UnicodeDecodeError:
+            return None
+        head = lean.header(texts[0], xors[0])
+        end = lean.end(texts[-1], xors[-1])
+        if head is None or end is None:
+            return None
+        callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras = head
+        if not (
+            end[0] == callsign
+            and str(int(end[1])) == seq_text  # the end line repeats the header's identity
+            and end[2] == crc16_ccitt(b"".join([line + CRLF for line in lines[:-1]]))
+        ):
+            return None
+        positions = []
+        for text, xor in zip(texts[1:-1], xors[1:-1], strict=True):
+            position = lean.position(text, xor)
+            if position is None:
+                return None
+            positions.append(position)
+        decoder = self.decoder
+        decoded = decoder.intact_packet(header, callsign, tod, positions)
+        if decoded is None:
+            return None
+        when, fixes = decoded
+        self._protocol = True
+        self._verified.add(callsign)
+        decoder.observe_sequence(callsign, seq)
+        lost = decoder.lost_before.get(callsign, 0)
+        link = LinkQuality(callsign, seq, crc_ok=True, lost_before=lost)
+        telemetry = Telemetry(callsign, when, seq, battery, temp_int, temp_ext, pressure, extras)
+        sentences = ["PHABT", *[p[0] for p in positions], "PHABE"]
+        return IntactPacket(callsign, sentences, telemetry, fixes, link)
+
+    def radio(self, line: bytes, xor: int | None) -> LinkQuality | None:
+        """A plain ``$PHABR`` line between packets: its link record, what feeding it gives;
+        None, with nothing changed, when it needs the decoder's judgement."""
+        if self._held is not None or self._orphans or self._checker.busy:
+            return None
+        report = lean.radio(line.decode("latin-1"), xor)
+        if report is None:
+            return None
+        return LinkQuality(*report)
 
     def flush(self) -> list[Decoded]:
         """Release an unfinished packet (its end line never came) and any held orphans."""
@@ -174,6 +230,19 @@ class PacketAssembler:
                 d = replace(d, status="rejected", reason=ORPHAN, records=())
             out.append(d)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class IntactPacket:
+    """What :meth:`PacketAssembler.intact` found: every line ``ok`` and the tracker's, the
+    header with ``telemetry``, one of ``fixes`` for each line between, the end line with
+    ``link``."""
+
+    tracker: str
+    sentences: list[str]
+    telemetry: Telemetry
+    fixes: list[Fix]
+    link: LinkQuality
 
 
 def _identity(header: bytes) -> tuple[str, str]:

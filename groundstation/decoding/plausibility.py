@@ -45,6 +45,22 @@ class Plausibility:
     def copy(self) -> Plausibility:
         return Plausibility(self.max_speed_mps, dict(self._last), dict(self._strikes))
 
+    def remembered(self, tracker: str) -> tuple[_Last | None, int | None]:
+        """What :meth:`check` remembers of one tracker, for :meth:`restore`."""
+        return self._last.get(tracker), self._strikes.get(tracker)
+
+    def restore(self, tracker: str, memory: tuple[_Last | None, int | None]) -> None:
+        """Forget the checks since :meth:`remembered` gave ``memory`` (one tracker's only)."""
+        last, strikes = memory
+        if last is None:
+            self._last.pop(tracker, None)
+        else:
+            self._last[tracker] = last
+        if strikes is None:
+            self._strikes.pop(tracker, None)
+        else:
+            self._strikes[tracker] = strikes
+
     def check(
         self,
         tracker: str,

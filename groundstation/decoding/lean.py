@@ -1,0 +1,199 @@
+"""Field readers for the lines of a plainly intact packet, one regular expression a line.
+
+A bulk import spends nearly all its time on lines of one shape: ``$PHABT``, GGA, RMC, ``$PHABE``
+and ``$PHABR``, well formed and in order. These readers take a line only when every field has
+the plainest form its decoder of record accepts (digits, an optional sign and decimals, known
+letters), and then give the values that decoder gives, converted by the same functions. Anything
+else gives None, and the line goes the decoder's way: so a reader may refuse a line the decoder
+takes, but never reads one differently. The checksum is the caller's (``$`` to ``*`` is matched
+here; the two hex digits are compared with the body's XOR by :func:`sealed`).
+
+``tests/test_row_route.py`` holds a bulk import through these readers to the rows the line by
+line decoder gives, over emulated flights with link faults, the sample logs, the corpus and
+Hypothesis edits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from firmware_protocol import ProtocolError
+from firmware_protocol.proprietary import BATTERY, MAX_LINE_BYTES, PRESSURE, RSSI, SNR, TEMPERATURE
+from groundstation.decoding import fastpath
+from groundstation.decoding.fields import KNOTS_TO_MPS, FieldError, coordinate, ddmmyy, time_of_day
+
+_DEC = r"-?[0-9]+(?:\.[0-9]+)?"  # firmware_protocol's decimal field
+_UDEC = r"[0-9]+(?:\.[0-9]+)?"  # a plain unsigned NMEA number
+_CALL = r"[A-Za-z0-9_-]{1,16}"
+_TAIL = r"\*[0-9A-F]{2}"
+_FIELD = r"[ -#%-)+\--~]*"  # printable ASCII but $ * and ,
+_REST = r"[ -#%-)+-~]*"  # the same, commas allowed
+_NMEA_TIME = r"[0-9]{6}(?:\.[0-9]{1,9})?"  # time_of_day takes at most 16 characters
+_TALKER = r"[A-OQ-Z][A-Z]"  # "$P..." is a proprietary sentence to pynmea2
+
+_HEADER = re.compile(
+    rf"\$PHABT,({_CALL}),([0-9]{{1,5}}),([0-9]{{6}}(?:\.[0-9]{{1,3}})?),((?:{_DEC})?),"
+    rf"((?:{_DEC})?),((?:{_DEC})?),((?:{_DEC})?),({_FIELD}){_TAIL}"
+)
+_END = re.compile(rf"\$PHABE,({_CALL}),([0-9]{{1,5}}),([0-9A-F]{{4}}){_TAIL}")
+_RADIO = re.compile(
+    rf"\$PHABR,({_CALL}),([0-9]{{1,5}}),((?:{_DEC})?),((?:{_DEC})?),(-?[0-9]*){_TAIL}"
+)
+_GGA = re.compile(
+    rf"\$({_TALKER})GGA,({_NMEA_TIME}),({_UDEC}),([NS]),({_UDEC}),([EW]),([0-9]+),([0-9]*),"
+    rf"((?:{_UDEC})?),((?:{_DEC})?),(M?)(?:,{_REST})?{_TAIL}"
+)
+_RMC = re.compile(
+    rf"\$({_TALKER})RMC,({_NMEA_TIME}),A,({_UDEC}),([NS]),({_UDEC}),([EW]),((?:{_UDEC})?),"
+    rf"((?:{_UDEC})?),([0-9]{{6}})?(?:,({_REST}))?{_TAIL}"
+)
+
+Header = tuple[str, str, int, time, float | None, float | None, float | None, float | None,
+               dict[str, str]]  # fmt: skip
+"""callsign, sequence number as sent and as a number, time, battery, internal and external
+temperature, pressure, extras."""
+Position = tuple[str, str, time, float, float, float | None, float | None, float | None,
+                 int | None, float | None, int | None, date | None]  # fmt: skip
+"""sentence name, type, time of day, lat, lon, alt, speed, course, sats, HDOP, quality, date."""
+
+
+def sealed(text: str, xor: int | None) -> bool:
+    """The two hex digits after ``*`` are the XOR of the body (``xor``, when worked out)."""
+    return int(text[-2:], 16) == (fastpath.xor_checksum(text[1:-3]) if xor is None else xor)
+
+
+def _decimal(text: str, low: float, high: float) -> float | None:
+    """A decimal field the pattern matched: None when empty; ValueError when out of range."""
+    if not text:
+        return None
+    value = float(text)
+    if not low <= value <= high:
+        raise ValueError(text)
+    return value
+
+
+def header(text: str, xor: int | None) -> Header | None:
+    """A ``$PHABT`` line as :func:`fastpath.proprietary` reads it, with a time of day."""
+    match = _HEADER.fullmatch(text)
+    if match is None or len(text) + 2 > MAX_LINE_BYTES or not sealed(text, xor):
+        return None
+    callsign, seq_text, tod_text, battery, temp_int, temp_ext, pressure, extras = match.groups()
+    seq = int(seq_text)
+    try:
+        tod = _header_time(tod_text)
+        if seq > 65535 or tod is None:
+            return None
+        return (
+            callsign, seq_text, seq, tod,
+            _decimal(battery, *BATTERY[2:]),
+            _decimal(temp_int, *TEMPERATURE[2:]),
+            _decimal(temp_ext, *TEMPERATURE[2:]),
+            _decimal(pressure, *PRESSURE[2:]),
+            fastpath.extras(extras),
+        )  # fmt: skip
+    except (ValueError, ProtocolError):
+        return None
+
+
+def end(text: str, xor: int | None) -> tuple[str, str, int] | None:
+    """A ``$PHABE`` line: callsign, sequence number as sent, CRC."""
+    match = _END.fullmatch(text)
+    if match is None or not sealed(text, xor):
+        return None
+    callsign, seq_text, crc = match.groups()
+    return callsign, seq_text, int(crc, 16)
+
+
+def radio(text: str, xor: int | None) -> tuple[str, int, float | None, float | None,
+                                                  float | None] | None:  # fmt: skip
+    """A ``$PHABR`` line: callsign, sequence number, RSSI, SNR, frequency error (a float, as
+    the decoder stores it)."""
+    match = _RADIO.fullmatch(text)
+    if match is None or len(text) + 2 > MAX_LINE_BYTES or not sealed(text, xor):
+        return None
+    callsign, seq_text, rssi, snr, freq = match.groups()
+    seq = int(seq_text)
+    if seq > 65535 or freq == "-":
+        return None
+    try:
+        rssi_dbm = _decimal(rssi, *RSSI[2:])
+        snr_db = _decimal(snr, *SNR[2:])
+    except ValueError:
+        return None
+    freq_error = None
+    if freq:
+        value = int(freq)
+        if not -1_000_000 <= value <= 1_000_000:
+            return None
+        freq_error = float(value)
+    return callsign, seq, rssi_dbm, snr_db, freq_error
+
+
+def position(text: str, xor: int | None) -> Position | None:
+    """A GGA or RMC line with a fix, as :meth:`StreamDecoder._position` reads it (before it
+    places the time on a date and checks plausibility)."""
+    kind = text[3:6]
+    try:
+        if kind == "GGA":
+            match = _GGA.fullmatch(text)
+            if match is None or not sealed(text, xor):
+                return None
+            talker, tod_text, lat, ns, lon, ew, quality, sats, hdop, alt, _ = match.groups()
+            fix_quality = int(quality)
+            satellites = int(sats) if sats else None
+            if fix_quality == 0 or (satellites is not None and satellites > 200):
+                return None
+            return (
+                talker + kind, kind, _time(tod_text), _coordinate(lat, ns, True),
+                _coordinate(lon, ew, False), float(alt) if alt else None, None, None,
+                satellites, float(hdop) if hdop else None, fix_quality, None,
+            )  # fmt: skip
+        if kind == "RMC":
+            match = _RMC.fullmatch(text)
+            if match is None or not sealed(text, xor):
+                return None
+            talker, tod_text, lat, ns, lon, ew, knots, course, day_text, rest = match.groups()
+            if rest is not None:
+                more = rest.split(",")
+                if len(more) > 2 and more[2][:1] == "N":
+                    return None  # mode N: no fix
+            course_deg = float(course) if course else None
+            if course_deg is not None and course_deg > 360.0:
+                return None
+            day = None
+            if day_text:
+                try:
+                    day = ddmmyy(day_text)
+                except FieldError:
+                    day = None  # the decoder infers a broken date
+            return (
+                talker + kind, kind, _time(tod_text), _coordinate(lat, ns, True),
+                _coordinate(lon, ew, False), None,
+                float(knots) * KNOTS_TO_MPS if knots else None, course_deg, None, None, None,
+                day,
+            )  # fmt: skip
+    except FieldError:
+        return None
+    return None
+
+
+def _header_time(text: str) -> time | None:
+    """What parse_hhmmss gives for a time the header pattern matched; None when it would
+    refuse it (out of range)."""
+    hour, minute, second = int(text[0:2]), int(text[2:4]), int(text[4:6])
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second, int(text[7:].ljust(6, "0")) if len(text) > 6 else 0)
+
+
+def _time(text: str) -> time:
+    tod = time_of_day(text)
+    assert tod is not None  # the pattern asks for digits
+    return tod
+
+
+def _coordinate(value: str, hemisphere: str, is_lat: bool) -> float:
+    result = coordinate(value, hemisphere, is_lat)
+    assert result is not None  # the pattern asks for both
+    return result

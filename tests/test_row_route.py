@@ -1,0 +1,305 @@
+"""A bulk import's rows are the rows of its lines decoded one by one.
+
+The decoding process of a bulk import makes rows for the tables straight from a plainly intact
+packet (``LineIngest.feed_rows``: the ``lean`` field readers, no decoded-line objects). These
+tests feed the same chunks both ways and compare, chunk by chunk, the rows the writer would
+store (``to_rows`` of the lines fed one by one) and the counts: emulated flights with every kind
+of link fault, the sample logs, the corpus, packets the sender got wrong, Hypothesis edits of a
+clean flight, and Hypothesis packets whose checksums and CRC are right but whose fields take
+every odd form a reader could misread.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from paths import CORPUS, SAMPLE_LOGS
+from test_packet_route import CASES, CLEAN_LINES, FAULTS, emulated
+
+from firmware_protocol import crc16_ccitt
+from firmware_protocol.checksums import nmea_sentence
+from groundstation.pipeline import Counts, LineIngest, RowSink
+from groundstation.store.database import Rows, to_rows
+
+WHEN = datetime(2024, 6, 1, 12, tzinfo=UTC)
+SOURCE_ID = {"test": 3}.__getitem__
+
+
+class LineByLine(LineIngest):
+    whole_packets = False
+
+
+def both_ways(data: bytes, size: int, live: bool = False) -> tuple[list[Rows], Counts]:
+    """Feed ``data`` in chunks of ``size`` bytes both ways; assert each chunk's rows and the
+    counts agree; return the rows and counts."""
+    reference = LineByLine("test", "DEFAULT", live_clock=live)
+    ingest = LineIngest("test", "DEFAULT", live_clock=live)
+    expected_counts, counts = Counts("a"), Counts("b")
+    sink = RowSink(counts, SOURCE_ID)
+    out: list[Rows] = []
+    step = size or len(data) or 1
+    for i in range(0, len(data) + step, step):  # the last step: the end of the stream
+        if i < len(data):
+            chunk = data[i : i + step]
+            decoded = reference.feed(chunk, WHEN)
+            ingest.feed_rows(chunk, WHEN, sink)
+        else:
+            decoded = reference.finish(WHEN)
+            ingest.finish_rows(WHEN, sink)
+        expected_counts.add(decoded)
+        expected = to_rows(decoded, SOURCE_ID)
+        got = sink.take()
+        assert got == expected, f"the chunk at byte {i} ({step}-byte chunks)"
+        out.append(got)
+    assert (counts.lines, counts.ok, counts.fixes, counts.rejected, counts.reasons) == (
+        expected_counts.lines,
+        expected_counts.ok,
+        expected_counts.fixes,
+        expected_counts.rejected,
+        expected_counts.reasons,
+    )
+    return out, counts
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_emulated_flights_give_the_same_rows_either_way(name: str) -> None:
+    data = emulated(**FAULTS[name])
+    for size in (97, 4096, 0):
+        rows, counts = both_ways(data, size)
+    assert sum(len(r.raw) for r in rows) == counts.lines  # every line is a row
+    assert counts.fixes > 50
+    lost = sum(int(link[7]) for r in rows for link in r.links)  # (lost_before)
+    if name == "clean":
+        assert counts.lines == data.count(b"\n") and (counts.rejected, lost) == (0, 0)
+    else:
+        assert counts.rejected + lost > 10
+
+
+def test_sample_logs_and_corpus_give_the_same_rows_either_way() -> None:
+    logs = sorted(SAMPLE_LOGS.glob("*.log")) + sorted(CORPUS.glob("*/*.log"))
+    assert len(logs) > 20
+    for path in logs:
+        both_ways(path.read_bytes(), 4096)
+
+
+def test_a_live_port_is_never_read_the_lean_way() -> None:
+    """Live lines are checked against the receive clock: they always go the decoder's way."""
+    both_ways(emulated(seed=3, size=40_000), 4096, live=True)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_packets_the_sender_got_wrong_give_the_same_rows_either_way(name: str) -> None:
+    rows, counts = both_ways(CASES[name], 0)
+    assert counts.lines == CASES[name].count(b"\n")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(CLEAN_LINES) - 1),
+            st.sampled_from(["drop", "double", "flip", "swap", "cut"]),
+            st.integers(0, 80),
+        ),
+        max_size=25,
+    ),
+    st.sampled_from([64, 512, 4096, 0]),
+)
+def test_edited_flights_give_the_same_rows_either_way(
+    edits: list[tuple[int, str, int]], size: int
+) -> None:
+    lines = list(CLEAN_LINES)
+    for at, how, where in edits:
+        at %= len(lines)
+        line = lines[at]
+        if how == "drop":
+            del lines[at]
+        elif how == "double":
+            lines.insert(at, line)
+        elif how == "flip" and line:
+            i = where % len(line)
+            lines[at] = line[:i] + bytes([line[i] ^ 0x01]) + line[i + 1 :]
+        elif how == "swap" and at + 1 < len(lines):
+            lines[at], lines[at + 1] = lines[at + 1], lines[at]
+        elif how == "cut":
+            lines[at] = line[: where % (len(line) + 1)]
+    both_ways(b"\n".join(lines), size)
+
+
+# Field forms a lean reader could read differently from the decoder of record: signs, leading
+# zeros, missing or extra digits, exponents, out-of-range values, odd letters, empty fields.
+NUMBERS = ["", "0", "00", "-0", "1", "-1", "+1", "1.", ".5", "-1.50", "007", "1e3", "nan",
+           "inf", " 1", "1_0", "99999", "1000000", "-1000001", "12.3.4", "0x1"]  # fmt: skip
+ODD: dict[str, list[str]] = {
+    "callsign": ["B-1_x", "A" * 16, "A" * 17, "", "O N", "a.b"],
+    "seq": ["01", "00001", "65535", "65536", "123456", "", "x"],
+    "end_seq": ["01", "7", "", "65536"],
+    "time": [
+        "{t}",
+        "{hms}",
+        "{hms}.",
+        "{hms}.1234",
+        "{hms}.1234567",
+        "240000.00",
+        "096000.00",
+        "090060.00",
+        "9000.00",
+        "",
+        "0{hms}.0",
+        "{hms}.12345678901",
+    ],  # fmt: skip
+    "battery": [*NUMBERS, "100.00", "100.01", "4.1"],
+    "temp_int": [*NUMBERS, "150.0", "150.1", "-100.0", "-100.1"],
+    "temp_ext": NUMBERS,
+    "pressure": [*NUMBERS, "1200.00", "1200.01"],
+    "extras": [
+        "",
+        "up=0;dn=1",
+        "up",
+        "up=",
+        "a=b=c",
+        "x" * 17 + "=1",
+        "up=0;up=1",
+        "=1",
+        "x=" + "y" * 196,
+        "x=" + "y" * 197,
+        "x=" + "y" * 198,
+    ],  # (the line's length limit)
+    "talker": ["GN", "GL", "PG", "gp", "G1", "P"],
+    "lat": [
+        "5211",
+        "05211.99978",
+        "5260.0",
+        "9000.0",
+        "9000.0001",
+        "",
+        "5211.99978.1",
+        "1e3",
+        "-5211.9",
+        "5159.99999",
+    ],  # fmt: skip
+    "ns": ["S", "", "n", "X", "NS"],
+    "lon": ["18000.0", "18000.0001", "", "00005", "000005.99938", "-00005.99938"],
+    "ew": ["W", "", "e", "X"],
+    "quality": ["0", "2", "", "x", "01", "-1"],
+    "sats": [*NUMBERS, "200", "201"],
+    "hdop": NUMBERS,
+    "alt": [*NUMBERS, "60000", "60000.1", "-500", "-500.1", "99999"],
+    "unit": ["", "m", "F", "MM"],
+    "gga_tail": ["", ",", ",-34.0,M,,", ",,,,,,,"],
+    "status": ["V", "", "AA", "a"],
+    "speed": NUMBERS,
+    "course": [*NUMBERS, "360.0", "360.1", "359.9"],
+    "date": [
+        "",
+        "000000",
+        "320124",
+        "311324",
+        "2208-1",
+        "01062",
+        "290200",
+        "290224",
+        "010680",
+        "220899",
+        "220819",
+    ],  # fmt: skip
+    "rmc_tail": ["", ",,", ",,,N", ",,,A", ",1.2,W,N,V", ",,,", ",,,NX", ",,,D,S"],
+    "rssi": [*NUMBERS, "-200.0", "-200.1", "30.0", "30.1", "-28." + "8" * 220, "-28." + "8" * 222],
+    "snr": [*NUMBERS, "50.0", "50.1", "-50.1"],
+    # a VTG line (no time: it completes the tracker's latest fix, maybe the packet before's)
+    "vtg": ["first", "last", "alone"],
+    "freq": [*NUMBERS, "-", "1000000", "-1000000", "+5"],
+}
+
+
+def odd_packet(k: int, odd: dict[str, str]) -> bytes:
+    """The k-th packet of a plain flight (then its radio line) with some fields replaced, its
+    checksums and CRC right; b"" when a replaced field cannot be framed at all."""
+    second = 10 * 3600 + 2 * k
+    hms = f"{second // 3600:02d}{second // 60 % 60:02d}{second % 60:02d}"
+    f = {
+        "callsign": "ONE", "seq": str(k), "time": "{t}", "battery": "4.14",
+        "temp_int": "22.4", "temp_ext": "14.4", "pressure": "1009.88", "extras": "up=0",
+        "talker": "GP", "lat": "5211.99978", "ns": "N", "lon": "00005.99938", "ew": "E",
+        "quality": "1", "sats": "08", "hdop": "1.0", "alt": "100.0", "unit": "M",
+        "gga_tail": ",,,,", "status": "A", "speed": "0.23", "course": "", "date": "010624",
+        "rmc_tail": ",,,A", "rssi": "-28.8", "snr": "12.0", "freq": "727",
+    } | odd  # fmt: skip
+    f["end_seq"] = odd.get("end_seq", f["seq"])
+    t = f["time"].format(t=f"{hms}.00", hms=hms)
+    header = f"{t},{f['battery']},{f['temp_int']},{f['temp_ext']},{f['pressure']},{f['extras']}"
+    gga = (f"{f['talker']}GGA,{t},{f['lat']},{f['ns']},{f['lon']},{f['ew']},{f['quality']},"
+           f"{f['sats']},{f['hdop']},{f['alt']},{f['unit']}{f['gga_tail']}")  # fmt: skip
+    rmc = (f"{f['talker']}RMC,{t},{f['status']},{f['lat']},{f['ns']},{f['lon']},{f['ew']},"
+           f"{f['speed']},{f['course']},{f['date']}{f['rmc_tail']}")  # fmt: skip
+    radio = f"PHABR,{f['callsign']},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
+    vtg = f"{f['talker']}VTG,{f['course'] or '12.5'},T,,M,{f['speed']},N,,K,A"
+    middle = {"first": [vtg, gga, rmc], "last": [gga, rmc, vtg], "alone": [vtg]}.get(
+        odd.get("vtg", ""), [gga, rmc]
+    )
+    try:
+        return seal(f["callsign"], f["seq"], header, middle, f["end_seq"]) + line(radio)
+    except ValueError:  # a field nmea_sentence will not frame ($, *, not ASCII)
+        return b""
+
+
+def line(body: str) -> bytes:
+    return nmea_sentence(body).encode() + b"\r\n"
+
+
+def seal(callsign: str, seq: str, header: str, middle: list[str], end_seq: str) -> bytes:
+    """A packet with every checksum and its CRC right, its fields as given."""
+    lines = [line(f"PHABT,{callsign},{seq},{header}")] + [line(body) for body in middle]
+    crc = crc16_ccitt(b"".join(lines))
+    return b"".join(lines) + line(f"PHABE,{callsign},{end_seq},{crc:04X}")
+
+
+@st.composite
+def odd_flight(draw: st.DrawFn) -> bytes:
+    """Plain packets with one or two odd fields here and there."""
+    out = b""
+    for k in range(1, draw(st.integers(2, 6)) + 1):
+        odd = {}
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
+            name = draw(st.sampled_from(sorted(ODD)))
+            odd[name] = draw(st.sampled_from(ODD[name]))
+        out += odd_packet(k, odd)
+    return odd_packet(0, {}) + out + odd_packet(99, {})
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_each_odd_field_gives_the_same_rows_either_way(name: str) -> None:
+    """Every odd value of the field, alone in a plain flight, in the header's packet and in
+    the one after (where the decoder has seen it)."""
+    for value in ODD[name]:
+        data = odd_packet(0, {}) + odd_packet(1, {name: value}) + odd_packet(2, {name: value})
+        rows, counts = both_ways(data + odd_packet(3, {}), 0)
+        assert counts.lines >= 5 * 3
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(odd_flight())
+def test_packets_with_odd_fields_give_the_same_rows_either_way(data: bytes) -> None:
+    both_ways(data, 0)
+
+
+def test_the_lean_way_is_taken_for_a_plain_flight() -> None:
+    """Not a vacuous comparison: a clean flight's packets skip the decoded lines."""
+    data = emulated(seed=5, size=60_000)
+    ingest = LineIngest("test", "DEFAULT", live_clock=False)
+    taken = 0
+    intact = ingest.packets.intact
+
+    def counting(*args: object) -> object:
+        nonlocal taken
+        got = intact(*args)  # type: ignore[arg-type]
+        taken += got is not None
+        return got
+
+    ingest.packets.intact = counting  # type: ignore[method-assign]
+    ingest.feed_rows(data, WHEN, RowSink(Counts("x"), SOURCE_ID))
+    packets = data.count(b"$PHABT")
+    assert taken > 0.9 * packets
