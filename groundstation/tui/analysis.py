@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from groundstation.flight import (
     Flight,
+    FlightSettings,
     Phase,
     Prediction,
     ground_distance_m,
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ANALYSIS_FIXES = 3000
 """Fixes beyond this are thinned out (evenly in time) before a flight analysis."""
+BURST_TOLERANCE_M = FlightSettings().burst_tolerance_m
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +56,29 @@ class Analysis:
 
 
 def thin(fixes: Sequence[Fix], max_points: int = MAX_ANALYSIS_FIXES) -> list[Fix]:
-    """At most about ``max_points`` fixes, evenly spaced in time; the newest is always kept."""
+    """At most about ``max_points`` fixes, evenly spaced in time; the newest is always kept, and
+    so are the fixes that place the burst: the highest one and the last one near its altitude
+    (the burst is the last fix within ``burst_tolerance_m`` of the top, so the live view names
+    the burst the whole track gives, not one a few metres lower)."""
     if len(fixes) <= max_points:
         return list(fixes)
     span = (fixes[-1].time - fixes[0].time).total_seconds()
     step = span / max_points
-    out: list[Fix] = []
+    keep: list[int] = []
     last: datetime | None = None
-    for fix in fixes:
+    for i, fix in enumerate(fixes):
         if last is None or (fix.time - last).total_seconds() >= step:
-            out.append(fix)
+            keep.append(i)
             last = fix.time
-    if out[-1] is not fixes[-1]:
-        out.append(fixes[-1])
-    return out
+    keep.append(len(fixes) - 1)
+    alts = [fix.alt_m for fix in fixes]
+    heights = [(alt, i) for i, alt in enumerate(alts) if alt is not None]
+    if heights:
+        top, highest = max(heights)
+        near = top - BURST_TOLERANCE_M
+        keep.append(highest)
+        keep.append(max(i for alt, i in heights if alt >= near))
+    return [fixes[i] for i in sorted(set(keep))]
 
 
 def analyse(tracker: str, fixes: Sequence[Fix], now: datetime, station: Station | None) -> Analysis:
