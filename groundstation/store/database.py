@@ -37,21 +37,24 @@ class StoreError(Exception):
 
 def iso(dt: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a Z: sorts as text, reads as a time."""
-    if dt.tzinfo is not None and dt.utcoffset():
+    zone = dt.tzinfo
+    if zone is not UTC and zone is not None and dt.utcoffset():
         dt = dt.astimezone(UTC)
     return dt.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
-_ISO: dict[datetime, str] = {}
+_LAST_ISO: tuple[datetime, str] = (datetime.min, "")
 
 
 def _iso_cached(dt: datetime) -> str:
-    """:func:`iso` for the times of fixes and telemetry: a packet's lines share one time."""
-    text = _ISO.get(dt)
-    if text is None:
-        if len(_ISO) > 1024:
-            _ISO.clear()
-        text = _ISO[dt] = iso(dt)
+    """:func:`iso` for the times of fixes and telemetry: a packet's lines share one time, so
+    the last one is remembered (compared, not hashed: hashing an aware time is slow)."""
+    global _LAST_ISO
+    last = _LAST_ISO  # one read: each port decodes on its own thread
+    if dt == last[0]:
+        return last[1]
+    text = iso(dt)
+    _LAST_ISO = (dt, text)
     return text
 
 
