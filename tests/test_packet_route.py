@@ -81,23 +81,18 @@ def test_sample_logs_and_corpus_decode_the_same_either_way() -> None:
 
 CLEAN = emulated(seed=5, size=60_000)
 CLEAN_LINES = CLEAN.split(b"\n")
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, len(CLEAN_LINES) - 1),
-            st.sampled_from(["drop", "double", "flip", "swap", "cut"]),
-            st.integers(0, 80),
-        ),
-        max_size=25,
+EDITS = st.lists(
+    st.tuples(
+        st.integers(0, len(CLEAN_LINES) - 1),
+        st.sampled_from(["drop", "double", "flip", "swap", "cut"]),
+        st.integers(0, 80),
     ),
-    st.sampled_from([64, 512, 4096, 0]),  # 0: the whole stream in one chunk
+    max_size=25,
 )
-def test_edited_flights_decode_the_same_either_way(
-    edits: list[tuple[int, str, int]], size: int
-) -> None:
+
+
+def edited(edits: list[tuple[int, str, int]]) -> bytes:
+    """The clean flight with each edit made: (line, what, where in the line)."""
     lines = list(CLEAN_LINES)
     for at, how, where in edits:
         at %= len(lines)
@@ -113,7 +108,15 @@ def test_edited_flights_decode_the_same_either_way(
             lines[at], lines[at + 1] = lines[at + 1], lines[at]
         elif how == "cut":
             lines[at] = line[: where % (len(line) + 1)]
-    data = b"\n".join(lines)
+    return b"\n".join(lines)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EDITS, st.sampled_from([64, 512, 4096, 0]))  # 0: the whole stream in one chunk
+def test_edited_flights_decode_the_same_either_way(
+    edits: list[tuple[int, str, int]], size: int
+) -> None:
+    data = edited(edits)
     whole = len(data) or 1
     assert decode(LineIngest, data, size or whole) == decode(LineByLine, data, whole)
 

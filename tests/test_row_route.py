@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paths import CORPUS, SAMPLE_LOGS
-from test_packet_route import CASES, CLEAN_LINES, FAULTS, emulated
+from test_packet_route import CASES, EDITS, FAULTS, edited, emulated
 
 from firmware_protocol import crc16_ccitt
 from firmware_protocol.checksums import nmea_sentence
@@ -97,36 +97,11 @@ def test_packets_the_sender_got_wrong_give_the_same_rows_either_way(name: str) -
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, len(CLEAN_LINES) - 1),
-            st.sampled_from(["drop", "double", "flip", "swap", "cut"]),
-            st.integers(0, 80),
-        ),
-        max_size=25,
-    ),
-    st.sampled_from([64, 512, 4096, 0]),
-)
+@given(EDITS, st.sampled_from([64, 512, 4096, 0]))
 def test_edited_flights_give_the_same_rows_either_way(
     edits: list[tuple[int, str, int]], size: int
 ) -> None:
-    lines = list(CLEAN_LINES)
-    for at, how, where in edits:
-        at %= len(lines)
-        line = lines[at]
-        if how == "drop":
-            del lines[at]
-        elif how == "double":
-            lines.insert(at, line)
-        elif how == "flip" and line:
-            i = where % len(line)
-            lines[at] = line[:i] + bytes([line[i] ^ 0x01]) + line[i + 1 :]
-        elif how == "swap" and at + 1 < len(lines):
-            lines[at], lines[at + 1] = lines[at + 1], lines[at]
-        elif how == "cut":
-            lines[at] = line[: where % (len(line) + 1)]
-    both_ways(b"\n".join(lines), size)
+    both_ways(edited(edits), size)
 
 
 # Field forms a lean reader could read differently from the decoder of record: signs, leading
