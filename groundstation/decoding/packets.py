@@ -79,9 +79,9 @@ class PacketAssembler:
         damaged packet needs (a checkpoint of the decoder's state, a CRC a line at a time). None
         when the packet is not plainly intact, or when the assembler is not idle: the caller then
         feeds the lines one by one."""
-        checker = self._checker
-        if self._held is not None or self._orphans or checker.busy:
+        if not self._idle:
             return None
+        checker = self._checker
         body = b"".join([raw.data + CRLF for raw in raws[:-1]])
         identity = _identity(raws[0].data)
         check = checker.verdict(raws[-1].data, xors[-1], crc16_ccitt(body), len(raws) - 1, identity)
@@ -107,7 +107,7 @@ class PacketAssembler:
         :meth:`packet` gives for it, and the decoder and the assembler are left as it leaves
         them; None, with nothing changed, for any other packet. ``header``: the packet's first
         line (its receive time)."""
-        if self._held is not None or self._orphans or self._checker.busy:
+        if not self._idle:
             return None
         try:
             texts = [line.decode("ascii") for line in lines]
@@ -147,12 +147,17 @@ class PacketAssembler:
     def radio(self, line: bytes, xor: int | None) -> LinkQuality | None:
         """A plain ``$PHABR`` line between packets: its link record, what feeding it gives;
         None, with nothing changed, when it needs the decoder's judgement."""
-        if self._held is not None or self._orphans or self._checker.busy:
+        if not self._idle:
             return None
         report = lean.radio(line.decode("latin-1"), xor)
         if report is None:
             return None
         return LinkQuality(*report)
+
+    @property
+    def _idle(self) -> bool:
+        """No packet is open and no orphan is held: a new packet can be taken whole."""
+        return self._held is None and not self._orphans and not self._checker.busy
 
     def flush(self) -> list[Decoded]:
         """Release an unfinished packet (its end line never came) and any held orphans."""
