@@ -140,6 +140,38 @@ def test_body_checksums_of_a_whole_chunk() -> None:
             assert value == reduce(operator.xor, line[1:-3], 0)
 
 
+def _unsealed_one_by_one(data: bytes) -> list[int]:
+    """Where each LF-ended line starts, when it is not ``...*HH`` with HH its body's XOR."""
+    found, start = [], 0
+    while (end := data.find(b"\n", start)) >= 0:
+        line = data[start:end].removesuffix(b"\r")
+        body = line[1:-3]
+        stated = line[-2:].decode("latin-1")
+        if not (
+            len(line) >= 6
+            and line[-3:-2] == b"*"
+            and all(c in "0123456789ABCDEF" for c in stated)
+            and int(stated, 16) == reduce(operator.xor, body, 0)
+        ):
+            found.append(start)
+        start = end + 1
+    return found
+
+
+def test_unsealed_lines_of_a_whole_chunk() -> None:
+    for data in _streams().values():
+        assert fastpath.unsealed_starts(data) == _unsealed_one_by_one(data)
+    assert fastpath.unsealed_starts(_streams()["emulator-noise-truncate-loss"])  # not vacuous
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"$", b"*", b"\r", b"\n", b"A", b"0", b"3", b"f", b"\x00",
+                                 b"$GPGGA,1*53", b"$AB*03"]), max_size=40))  # fmt: skip
+def test_unsealed_lines_of_odd_bytes(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    assert fastpath.unsealed_starts(data) == _unsealed_one_by_one(data)
+
+
 def _seed_lines() -> list[str]:
     lines = []
     for data in (_streams()["emulator-clean"], (SAMPLE_LOGS / "clean-nmea.log").read_bytes()):

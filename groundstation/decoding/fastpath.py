@@ -79,6 +79,37 @@ def body_checksums(lines: list[bytes]) -> list[int]:
     return result
 
 
+_HEX_VALUE = np.full(256, 255, dtype=np.int64)
+_HEX_VALUE[np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)] = np.arange(16)
+
+
+def unsealed_starts(data: bytes) -> list[int]:
+    """Where the lines of ``data`` that end with LF (or CRLF) start, for those whose last three
+    characters are not ``*`` and the XOR of the characters between the first and the ``*`` as
+    two upper-case hex digits: every LF-ended line of a chunk at once (numpy), so a reader of
+    whole packets can see a broken checksum in one comparison. Lines under 6 characters are
+    listed too."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(raw == 10)
+    if not len(breaks):
+        return []
+    starts = np.empty_like(breaks)
+    starts[0] = 0
+    starts[1:] = breaks[:-1] + 1
+    ends = np.maximum(breaks - (raw[breaks - 1] == 13), starts)  # (index -1 wraps: harmless)
+    cumulative = np.bitwise_xor.accumulate(raw)
+    # Where the '*' and the hex digits are in a line of 6 or more; clipped for shorter ones,
+    # which are listed whatever these say.
+    top = len(raw) - 1
+    star = np.clip(ends - 3, 0, top)
+    body = cumulative[np.maximum(star - 1, starts)] ^ cumulative[starts]
+    stated = (_HEX_VALUE[raw[np.minimum(star + 1, top)]] * 16
+              + _HEX_VALUE[raw[np.minimum(star + 2, top)]])  # fmt: skip
+    good = (ends - starts >= 6) & (raw[star] == 42) & (body == stated)
+    found: list[int] = starts[~good].tolist()
+    return found
+
+
 _PLAIN = re.compile(r"\$[ -#%-)+-~]{6,}\*[0-9A-F]{2}")
 """``$``, at least six printable ASCII characters other than ``$`` and ``*``, ``*`` and two
 upper-case hex digits: the whole line, in one match."""
@@ -191,5 +222,6 @@ __all__ = [
     "framed",
     "proprietary",
     "split_talker",
+    "unsealed_starts",
     "xor_checksum",
 ]
