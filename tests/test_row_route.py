@@ -12,6 +12,7 @@ every odd form a reader could misread.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,11 +33,20 @@ class LineByLine(LineIngest):
     whole_packets = False
 
 
-def both_ways(data: bytes, size: int, live: bool = False) -> tuple[list[Rows], Counts]:
+class PacketAtATime(LineIngest):
+    """The lean way without the whole-chunk packet reader (the way it takes between packets
+    that reader leaves)."""
+
+    whole_chunks = False
+
+
+def both_ways(
+    data: bytes, size: int, live: bool = False, lean: type[LineIngest] = LineIngest
+) -> tuple[list[Rows], Counts]:
     """Feed ``data`` in chunks of ``size`` bytes both ways; assert each chunk's rows and the
     counts agree; return the rows and counts."""
     reference = LineByLine("test", "DEFAULT", live_clock=live)
-    ingest = LineIngest("test", "DEFAULT", live_clock=live)
+    ingest = lean("test", "DEFAULT", live_clock=live)
     expected_counts, counts = Counts("a"), Counts("b")
     sink = RowSink(counts, SOURCE_ID)
     out: list[Rows] = []
@@ -64,11 +74,12 @@ def both_ways(data: bytes, size: int, live: bool = False) -> tuple[list[Rows], C
     return out, counts
 
 
+@pytest.mark.parametrize("lean", [LineIngest, PacketAtATime])
 @pytest.mark.parametrize("name", sorted(FAULTS))
-def test_emulated_flights_give_the_same_rows_either_way(name: str) -> None:
+def test_emulated_flights_give_the_same_rows_either_way(name: str, lean: type[LineIngest]) -> None:
     data = emulated(**FAULTS[name])
     for size in (97, 4096, 0):
-        rows, counts = both_ways(data, size)
+        rows, counts = both_ways(data, size, lean=lean)
     assert sum(len(r.raw) for r in rows) == counts.lines  # every line is a row
     assert counts.fixes > 50
     lost = sum(int(link[7]) for r in rows for link in r.links)  # (lost_before)
@@ -126,6 +137,9 @@ ODD: dict[str, list[str]] = {
         "0{hms}.0",
         "{hms}.12345678901",
     ],  # fmt: skip
+    # a GGA or RMC time unlike the header's (times are placed on a date by the one before)
+    "gga_time": ["{later}", "{earlier}", "{hms}.5", "235959.00", "000001.00", "120000.00"],
+    "rmc_time": ["{later}", "{earlier}", "{hms}", "235959.00", "000001.00", "221000.00"],
     "battery": [*NUMBERS, "100.00", "100.01", "4.1"],
     "temp_int": [*NUMBERS, "150.0", "150.1", "-100.0", "-100.1"],
     "temp_ext": NUMBERS,
@@ -194,7 +208,7 @@ def odd_packet(k: int, odd: dict[str, str]) -> bytes:
     """The k-th packet of a plain flight (then its radio line) with some fields replaced, its
     checksums and CRC right; b"" when a replaced field cannot be framed at all."""
     second = 10 * 3600 + 2 * k
-    hms = f"{second // 3600:02d}{second // 60 % 60:02d}{second % 60:02d}"
+    hms = _hms(second)
     f = {
         "callsign": "ONE", "seq": str(k), "time": "{t}", "battery": "4.14",
         "temp_int": "22.4", "temp_ext": "14.4", "pressure": "1009.88", "extras": "up=0",
@@ -204,11 +218,15 @@ def odd_packet(k: int, odd: dict[str, str]) -> bytes:
         "rmc_tail": ",,,A", "rssi": "-28.8", "snr": "12.0", "freq": "727",
     } | odd  # fmt: skip
     f["end_seq"] = odd.get("end_seq", f["seq"])
-    t = f["time"].format(t=f"{hms}.00", hms=hms)
+    times = {"t": f"{hms}.00", "hms": hms, "later": f"{_hms(second + 1)}.00",
+             "earlier": f"{_hms(second - 1)}.00"}  # fmt: skip
+    t = f["time"].format(**times)
+    gga_time = odd.get("gga_time", f["time"]).format(**times)
+    rmc_time = odd.get("rmc_time", f["time"]).format(**times)
     header = f"{t},{f['battery']},{f['temp_int']},{f['temp_ext']},{f['pressure']},{f['extras']}"
-    gga = (f"{f['talker']}GGA,{t},{f['lat']},{f['ns']},{f['lon']},{f['ew']},{f['quality']},"
+    gga = (f"{f['talker']}GGA,{gga_time},{f['lat']},{f['ns']},{f['lon']},{f['ew']},{f['quality']},"
            f"{f['sats']},{f['hdop']},{f['alt']},{f['unit']}{f['gga_tail']}")  # fmt: skip
-    rmc = (f"{f['talker']}RMC,{t},{f['status']},{f['lat']},{f['ns']},{f['lon']},{f['ew']},"
+    rmc = (f"{f['talker']}RMC,{rmc_time},{f['status']},{f['lat']},{f['ns']},{f['lon']},{f['ew']},"
            f"{f['speed']},{f['course']},{f['date']}{f['rmc_tail']}")  # fmt: skip
     radio = f"PHABR,{f['callsign']},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
     vtg = f"{f['talker']}VTG,{f['course'] or '12.5'},T,,M,{f['speed']},N,,K,A"
@@ -219,6 +237,10 @@ def odd_packet(k: int, odd: dict[str, str]) -> bytes:
         return seal(f["callsign"], f["seq"], header, middle, f["end_seq"]) + line(radio)
     except ValueError:  # a field nmea_sentence will not frame ($, *, not ASCII)
         return b""
+
+
+def _hms(second: int) -> str:
+    return f"{second // 3600:02d}{second // 60 % 60:02d}{second % 60:02d}"
 
 
 def line(body: str) -> bytes:
@@ -261,20 +283,26 @@ def test_packets_with_odd_fields_give_the_same_rows_either_way(data: bytes) -> N
     both_ways(data, 0)
 
 
-def test_the_lean_way_is_taken_for_a_plain_flight() -> None:
-    """Not a vacuous comparison: a clean flight's packets skip the decoded lines."""
+@pytest.mark.parametrize("lean", [LineIngest, PacketAtATime])
+def test_the_lean_way_is_taken_for_a_plain_flight(lean: type[LineIngest]) -> None:
+    """Not a vacuous comparison: a clean flight's packets skip the decoded lines, read a whole
+    chunk at once unless that is turned off."""
     data = emulated(seed=5, size=60_000)
-    ingest = LineIngest("test", "DEFAULT", live_clock=False)
-    taken = 0
-    intact = ingest.packets.intact
+    ingest = lean("test", "DEFAULT", live_clock=False)
+    calls = {"intact": 0, "intact_read": 0}
+    for name in calls:
+        method = getattr(ingest.packets, name)
 
-    def counting(*args: object) -> object:
-        nonlocal taken
-        got = intact(*args)  # type: ignore[arg-type]
-        taken += got is not None
-        return got
+        def counting(*args: object, method: Any = method, name: str = name) -> object:
+            got = method(*args)
+            calls[name] += got is not None
+            return got
 
-    ingest.packets.intact = counting  # type: ignore[method-assign]
+        setattr(ingest.packets, name, counting)
     ingest.feed_rows(data, WHEN, RowSink(Counts("x"), SOURCE_ID))
     packets = data.count(b"$PHABT")
-    assert taken > 0.9 * packets
+    assert calls["intact_read"] > 0.9 * packets
+    if lean.whole_chunks:
+        assert calls["intact"] < 0.05 * packets
+    else:
+        assert calls["intact"] == calls["intact_read"]

@@ -81,6 +81,16 @@ class LineFramer:
             self._hold(tail, out)
         return out
 
+    def drain(self) -> bytes | None:
+        """Take back the unterminated bytes held since the last chunk (the framer is then as
+        new), so a reader can look at them with the next chunk first; None, with nothing
+        taken, while an over-long line goes on (its rest must come through :meth:`feed`)."""
+        if self._overflowing:
+            return None
+        held = bytes(self._buf)
+        self._buf = bytearray()
+        return held
+
     def flush(self) -> list[tuple[bytes, str | None]]:
         """End of stream: hand on whatever partial line is held."""
         out: list[tuple[bytes, str | None]] = []

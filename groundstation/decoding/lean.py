@@ -16,12 +16,14 @@ Hypothesis edits.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, time
 
 from firmware_protocol import ProtocolError
 from firmware_protocol.proprietary import BATTERY, MAX_LINE_BYTES, PRESSURE, RSSI, SNR, TEMPERATURE
 from groundstation.decoding import fastpath
 from groundstation.decoding.fields import KNOTS_TO_MPS, FieldError, coordinate, ddmmyy, time_of_day
+from groundstation.decoding.framing import MAX_LINE
 
 _DEC = r"-?[0-9]+(?:\.[0-9]+)?"  # firmware_protocol's decimal field
 _UDEC = r"[0-9]+(?:\.[0-9]+)?"  # a plain unsigned NMEA number
@@ -49,10 +51,34 @@ _RMC = re.compile(
     rf"((?:{_UDEC})?),([0-9]{{6}})?(?:,({_REST}))?{_TAIL}"
 )
 
+
+def _line(pattern: str, limit: int) -> str:
+    """A whole line the framer hands on as it is (at most ``limit`` characters), its ending."""
+    return rf"(?=[^\n]{{0,{limit}}}\n)({pattern})\r?\n"
+
+
+_SHORT = min(MAX_LINE, MAX_LINE_BYTES - 2)  # a $PHAB line's limit, its CRLF not counted
+PACKET = re.compile(
+    r"(?<![^\n])"  # at the start of a line
+    + _line(_HEADER.pattern, _SHORT)
+    + _line(_GGA.pattern, MAX_LINE)
+    + _line(_RMC.pattern, MAX_LINE)
+    + _line(_END.pattern, MAX_LINE)
+    + rf"(?:{_line(_RADIO.pattern, _SHORT)})?"
+)
+"""The commonest packet in one match: a header, GGA, RMC and end line, and the radio line if it
+follows, each ended by LF or CRLF. Its groups are each line (1, 10, 22, 33, 37) followed by that
+line's fields as the line's own pattern gives them; so a match's lines are lines the framer
+gives whole, and each line is one its reader above would match (checksums not yet checked)."""
+GROUPS = {"header": 1, "gga": 10, "rmc": 22, "end": 33, "radio": 37}
+
+
 Header = tuple[str, str, int, time, float | None, float | None, float | None, float | None,
                dict[str, str]]  # fmt: skip
 """callsign, sequence number as sent and as a number, time, battery, internal and external
 temperature, pressure, extras."""
+Radio = tuple[str, int, float | None, float | None, float | None]
+"""callsign, sequence number, RSSI, SNR, frequency error."""
 Position = tuple[str, str, time, float, float, float | None, float | None, float | None,
                  int | None, float | None, int | None, date | None]  # fmt: skip
 """sentence name, type, time of day, lat, lon, alt, speed, course, sats, HDOP, quality, date."""
@@ -61,6 +87,11 @@ Position = tuple[str, str, time, float, float, float | None, float | None, float
 def sealed(text: str, xor: int | None) -> bool:
     """The two hex digits after ``*`` are the XOR of the body (``xor``, when worked out)."""
     return int(text[-2:], 16) == (fastpath.xor_checksum(text[1:-3]) if xor is None else xor)
+
+
+_BATTERY, _TEMPERATURE, _PRESSURE, _RSSI, _SNR = (
+    (float(r[2]), float(r[3])) for r in (BATTERY, TEMPERATURE, PRESSURE, RSSI, SNR)
+)  # the ranges the protocol allows: (name, unit, low, high)
 
 
 def _decimal(text: str, low: float, high: float) -> float | None:
@@ -78,7 +109,12 @@ def header(text: str, xor: int | None) -> Header | None:
     match = _HEADER.fullmatch(text)
     if match is None or len(text) + 2 > MAX_LINE_BYTES or not sealed(text, xor):
         return None
-    callsign, seq_text, tod_text, battery, temp_int, temp_ext, pressure, extras = match.groups()
+    return header_fields(match.groups())
+
+
+def header_fields(fields: Sequence[str]) -> Header | None:
+    """:func:`header` of a line ``_HEADER`` matched, from its groups."""
+    callsign, seq_text, tod_text, battery, temp_int, temp_ext, pressure, extras = fields
     seq = int(seq_text)
     try:
         tod = _header_time(tod_text)
@@ -86,10 +122,10 @@ def header(text: str, xor: int | None) -> Header | None:
             return None
         return (
             callsign, seq_text, seq, tod,
-            _decimal(battery, *BATTERY[2:]),
-            _decimal(temp_int, *TEMPERATURE[2:]),
-            _decimal(temp_ext, *TEMPERATURE[2:]),
-            _decimal(pressure, *PRESSURE[2:]),
+            _decimal(battery, *_BATTERY),
+            _decimal(temp_int, *_TEMPERATURE),
+            _decimal(temp_ext, *_TEMPERATURE),
+            _decimal(pressure, *_PRESSURE),
             fastpath.extras(extras),
         )  # fmt: skip
     except (ValueError, ProtocolError):
@@ -105,20 +141,24 @@ def end(text: str, xor: int | None) -> tuple[str, str, int] | None:
     return callsign, seq_text, int(crc, 16)
 
 
-def radio(text: str, xor: int | None) -> tuple[str, int, float | None, float | None,
-                                                  float | None] | None:  # fmt: skip
+def radio(text: str, xor: int | None) -> Radio | None:
     """A ``$PHABR`` line: callsign, sequence number, RSSI, SNR, frequency error (a float, as
     the decoder stores it)."""
     match = _RADIO.fullmatch(text)
     if match is None or len(text) + 2 > MAX_LINE_BYTES or not sealed(text, xor):
         return None
-    callsign, seq_text, rssi, snr, freq = match.groups()
+    return radio_fields(match.groups())
+
+
+def radio_fields(fields: Sequence[str]) -> Radio | None:
+    """:func:`radio` of a line ``_RADIO`` matched, from its groups."""
+    callsign, seq_text, rssi, snr, freq = fields
     seq = int(seq_text)
     if seq > 65535 or freq == "-":
         return None
     try:
-        rssi_dbm = _decimal(rssi, *RSSI[2:])
-        snr_db = _decimal(snr, *SNR[2:])
+        rssi_dbm = _decimal(rssi, *_RSSI)
+        snr_db = _decimal(snr, *_SNR)
     except ValueError:
         return None
     freq_error = None
@@ -134,48 +174,75 @@ def position(text: str, xor: int | None) -> Position | None:
     """A GGA or RMC line with a fix, as :meth:`StreamDecoder._position` reads it (before it
     places the time on a date and checks plausibility)."""
     kind = text[3:6]
+    if kind == "GGA":
+        match = _GGA.fullmatch(text)
+        if match is None or not sealed(text, xor):
+            return None
+        return gga_fields(match.groups())
+    if kind == "RMC":
+        match = _RMC.fullmatch(text)
+        if match is None or not sealed(text, xor):
+            return None
+        return rmc_fields(match.groups())
+    return None
+
+
+def gga_fields(fields: Sequence[str]) -> Position | None:
+    """:func:`position` of a line ``_GGA`` matched, from its groups."""
+    talker, tod_text, lat, ns, lon, ew, quality, sats, hdop, alt, _ = fields
+    fix_quality = int(quality)
+    satellites = int(sats) if sats else None
+    if fix_quality == 0 or (satellites is not None and satellites > 200):
+        return None
     try:
-        if kind == "GGA":
-            match = _GGA.fullmatch(text)
-            if match is None or not sealed(text, xor):
-                return None
-            talker, tod_text, lat, ns, lon, ew, quality, sats, hdop, alt, _ = match.groups()
-            fix_quality = int(quality)
-            satellites = int(sats) if sats else None
-            if fix_quality == 0 or (satellites is not None and satellites > 200):
-                return None
-            return (
-                talker + kind, kind, _time(tod_text), _coordinate(lat, ns, True),
-                _coordinate(lon, ew, False), float(alt) if alt else None, None, None,
-                satellites, float(hdop) if hdop else None, fix_quality, None,
-            )  # fmt: skip
-        if kind == "RMC":
-            match = _RMC.fullmatch(text)
-            if match is None or not sealed(text, xor):
-                return None
-            talker, tod_text, lat, ns, lon, ew, knots, course, day_text, rest = match.groups()
-            if rest is not None:
-                more = rest.split(",")
-                if len(more) > 2 and more[2][:1] == "N":
-                    return None  # mode N: no fix
-            course_deg = float(course) if course else None
-            if course_deg is not None and course_deg > 360.0:
-                return None
-            day = None
-            if day_text:
-                try:
-                    day = ddmmyy(day_text)
-                except FieldError:
-                    day = None  # the decoder infers a broken date
-            return (
-                talker + kind, kind, _time(tod_text), _coordinate(lat, ns, True),
-                _coordinate(lon, ew, False), None,
-                float(knots) * KNOTS_TO_MPS if knots else None, course_deg, None, None, None,
-                day,
-            )  # fmt: skip
+        return (
+            talker + "GGA", "GGA", _time(tod_text), _coordinate(lat, ns, True),
+            _coordinate(lon, ew, False), float(alt) if alt else None, None, None,
+            satellites, float(hdop) if hdop else None, fix_quality, None,
+        )  # fmt: skip
     except FieldError:
         return None
-    return None
+
+
+def rmc_fields(fields: Sequence[str]) -> Position | None:
+    """:func:`position` of a line ``_RMC`` matched, from its groups."""
+    talker, tod_text, lat, ns, lon, ew, knots, course, day_text, rest = fields
+    if rest is not None:
+        more = rest.split(",")
+        if len(more) > 2 and more[2][:1] == "N":
+            return None  # mode N: no fix
+    course_deg = float(course) if course else None
+    if course_deg is not None and course_deg > 360.0:
+        return None
+    day = None
+    if day_text:
+        day = _date(day_text)
+    try:
+        return (
+            talker + "RMC", "RMC", _time(tod_text), _coordinate(lat, ns, True),
+            _coordinate(lon, ew, False), None,
+            float(knots) * KNOTS_TO_MPS if knots else None, course_deg, None, None, None,
+            day,
+        )  # fmt: skip
+    except FieldError:
+        return None
+
+
+_last_date: tuple[str, date | None] = ("", None)
+
+
+def _date(text: str) -> date | None:
+    """:func:`ddmmyy`, None for a broken date (the decoder infers it), the last remembered."""
+    global _last_date
+    last = _last_date  # one read
+    if last[0] == text:
+        return last[1]
+    try:
+        day = ddmmyy(text)
+    except FieldError:
+        day = None
+    _last_date = (text, day)
+    return day
 
 
 def _header_time(text: str) -> time | None:
@@ -193,7 +260,16 @@ def _time(text: str) -> time:
     return tod
 
 
+_last: dict[bool, tuple[str, str, float]] = {True: ("", "", 0.0), False: ("", "", 0.0)}
+
+
 def _coordinate(value: str, hemisphere: str, is_lat: bool) -> float:
+    """:func:`coordinate`, remembering the last latitude and longitude (a packet's GGA and RMC
+    repeat them)."""
+    last = _last[is_lat]  # one read
+    if last[0] == value and last[1] == hemisphere:
+        return last[2]
     result = coordinate(value, hemisphere, is_lat)
     assert result is not None  # the pattern asks for both
+    _last[is_lat] = (value, hemisphere, result)
     return result

@@ -364,7 +364,9 @@ class StreamDecoder:
         when = self._when(clock, header, tod, None)
         fixes: list[Fix] = []
         for name, _, at, lat, lon, alt, speed, course, sats, hdop, quality, day in positions:
-            fix_time = self._when(clock, header, at, day)
+            # An undated fix at the header's time of day: _when would give the header's time
+            # and change nothing (the clock now stands at that time, or later the same day).
+            fix_time = when if day is None and at == tod else self._when(clock, header, at, day)
             if plausible.check(callsign, fix_time, lat, lon, alt, received) is not None:
                 # That line would be rejected: undo, and let the lines go one by one.
                 clock.last, clock.dated, source.last = saved[0], saved[1], saved[2]

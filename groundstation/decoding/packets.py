@@ -79,7 +79,7 @@ class PacketAssembler:
         damaged packet needs (a checkpoint of the decoder's state, a CRC a line at a time). None
         when the packet is not plainly intact, or when the assembler is not idle: the caller then
         feeds the lines one by one."""
-        if not self._idle:
+        if not self.idle:
             return None
         checker = self._checker
         body = b"".join([raw.data + CRLF for raw in raws[:-1]])
@@ -107,7 +107,7 @@ class PacketAssembler:
         :meth:`packet` gives for it, and the decoder and the assembler are left as it leaves
         them; None, with nothing changed, for any other packet. ``header``: the packet's first
         line (its receive time)."""
-        if not self._idle:
+        if not self.idle:
             return None
         try:
             texts = [line.decode("ascii") for line in lines]
@@ -117,19 +117,34 @@ class PacketAssembler:
         end = lean.end(texts[-1], xors[-1])
         if head is None or end is None:
             return None
-        callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras = head
-        if not (
-            end[0] == callsign
-            and str(int(end[1])) == seq_text  # the end line repeats the header's identity
-            and end[2] == crc16_ccitt(b"".join([line + CRLF for line in lines[:-1]]))
-        ):
-            return None
         positions = []
         for text, xor in zip(texts[1:-1], xors[1:-1], strict=True):
             position = lean.position(text, xor)
             if position is None:
                 return None
             positions.append(position)
+        body = b"".join([line + CRLF for line in lines[:-1]])
+        return self.intact_read(texts, head, end, positions, body, header)
+
+    def intact_read(
+        self,
+        texts: list[str],
+        head: lean.Header,
+        end: tuple[str, str, int],
+        positions: list[lean.Position],
+        body: bytes,
+        header: RawLine,
+    ) -> IntactPacket | None:
+        """:meth:`intact` of a packet whose lines (``texts``, their checksums right) the
+        :mod:`lean` readers have read: the header, the end line, the lines between. ``body``:
+        the bytes its CRC covers (every line but the end line, each with CRLF)."""
+        callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras = head
+        if not (
+            end[0] == callsign
+            and str(int(end[1])) == seq_text  # the end line repeats the header's identity
+            and end[2] == crc16_ccitt(body)
+        ):
+            return None
         decoder = self.decoder
         decoded = decoder.intact_packet(header, callsign, tod, positions)
         if decoded is None:
@@ -142,12 +157,12 @@ class PacketAssembler:
         link = LinkQuality(callsign, seq, crc_ok=True, lost_before=lost)
         telemetry = Telemetry(callsign, when, seq, battery, temp_int, temp_ext, pressure, extras)
         sentences = ["PHABT", *[p[0] for p in positions], "PHABE"]
-        return IntactPacket(callsign, sentences, telemetry, fixes, link)
+        return IntactPacket(callsign, texts, sentences, telemetry, fixes, link)
 
     def radio(self, line: bytes, xor: int | None) -> LinkQuality | None:
         """A plain ``$PHABR`` line between packets: its link record, what feeding it gives;
         None, with nothing changed, when it needs the decoder's judgement."""
-        if not self._idle:
+        if not self.idle:
             return None
         report = lean.radio(line.decode("latin-1"), xor)
         if report is None:
@@ -155,7 +170,7 @@ class PacketAssembler:
         return LinkQuality(*report)
 
     @property
-    def _idle(self) -> bool:
+    def idle(self) -> bool:
         """No packet is open and no orphan is held: a new packet can be taken whole."""
         return self._held is None and not self._orphans and not self._checker.busy
 
@@ -244,6 +259,7 @@ class IntactPacket:
     ``link``."""
 
     tracker: str
+    texts: list[str]
     sentences: list[str]
     telemetry: Telemetry
     fixes: list[Fix]

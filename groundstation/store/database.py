@@ -361,28 +361,28 @@ class RowBuilder:
     def packet(
         self,
         first_line_no: int,
-        lines: Sequence[bytes],
+        texts: Sequence[str],
         sentences: Sequence[str],
         tracker: str,
         telemetry: Telemetry,
         fixes: Sequence[Fix],
         link: LinkQuality,
     ) -> None:
-        """The lines of a packet that decoded whole, all ``ok`` and all the tracker's: what
-        :meth:`line` gives for them, given the header's telemetry, the fixes of the lines
-        between (one each) and the end line's link record."""
+        """The lines (``texts``) of a packet that decoded whole, all ``ok`` and all the
+        tracker's: what :meth:`line` gives for them, given the header's telemetry, the fixes of
+        the lines between (one each) and the end line's link record."""
         rows = self.rows
         if tracker not in self._seen:
             self._seen.add(tracker)
             rows.trackers.append(tracker)
         sid, received = self.sid, self.received
         base = sid << LINE_BITS
-        count = len(lines)
+        count = len(texts)
         rows.lines += count
         rows.raw += [
-            (base | no, sid, no, received, data.decode("latin-1"), "ok", None, sentence, tracker)
-            for no, data, sentence in zip(
-                range(first_line_no, first_line_no + count), lines, sentences, strict=True
+            (base | no, sid, no, received, text, "ok", None, sentence, tracker)
+            for no, text, sentence in zip(
+                range(first_line_no, first_line_no + count), texts, sentences, strict=True
             )
         ]
         rows.telemetry.append(_telemetry_row(telemetry, base | first_line_no))
