@@ -71,6 +71,27 @@ def test_importing_the_same_file_twice_adds_nothing(
     assert len(first["raw"]) == 150 and len(first["fixes"]) == 50
 
 
+def test_each_line_is_stored_under_its_source_and_line_number(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    """Ok lines bind only their id (SQLite works out the source and line number from it),
+    rejected lines bind every column: both must give the same columns."""
+    first = write_track(tmp_path / "first.log", 2)
+    second = tmp_path / "second.log"
+    second.write_bytes(b"not nmea at all\r\n" + write_track(tmp_path / "t.log", 1).read_bytes())
+    assert cli("import", str(first)).exit_code == 0
+    assert cli("import", str(second)).exit_code == 0
+    stored = rows(
+        db_path,
+        "SELECT s.name, r.line_no, r.status, r.reason IS NULL, r.id = (s.id << 40 | r.line_no)"
+        " FROM raw_lines r JOIN sources s ON s.id = r.source_id ORDER BY r.id",
+    )
+    ok = [("first.log", n, "ok", 1, 1) for n in range(1, 7)]
+    assert stored == ok + [("second.log", 1, "rejected", 0, 1)] + [
+        ("second.log", n, "ok", 1, 1) for n in range(2, 5)
+    ]
+
+
 def test_stdin_imports_like_a_file(cli: Any, db_path: Path, tmp_path: Path) -> None:
     log = write_track(tmp_path / "flight.log", 10)
     result = cli("import", "-", input=log.read_bytes())
