@@ -40,39 +40,60 @@ def bare_parse_seconds(path: Path) -> float:
 
 
 def storage_floor_seconds(db: Path, into: Path, batch: int = 20_000) -> float:
-    """SQLite alone: the time to insert, into an empty database with the same schema and
-    settings, exactly the rows an import stored (read back first, untimed), ``batch`` raw lines
-    a transaction as the import commits them, tracker ids given (no look-up). No import that
-    stores every line can be faster than this."""
+    """SQLite alone: the time the import's writer (``Store.write_rows``) takes to store, into an
+    empty database with the same schema and settings, exactly the rows an import stored. They
+    are read back first (untimed) as the ``Rows`` the decoding process hands the writer, ``batch``
+    raw lines a transaction as the import commits them, so the same statements bind the same
+    parameters (ok lines the short insert, trackers by name). No import that stores every line
+    can be faster than this."""
     import sqlite3
+    from bisect import bisect_left
 
-    from groundstation.store.database import Store
+    from groundstation.store.database import Rows, Store
 
     source = sqlite3.connect(db)
-    tables = {}
-    for table in ("trackers", "raw_lines", "fixes", "telemetry", "link"):
-        columns = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
-        data = source.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        tables[table] = (sql, data)
+    name = "(SELECT name FROM trackers t WHERE t.id = tracker_id)"
+    raw = source.execute(
+        f"SELECT id, source_id, line_no, received_at, text, status, reason, sentence, {name}"
+        " FROM raw_lines ORDER BY id"
+    ).fetchall()
+    # Each table's rows as the writer takes them, the id of their raw line last.
+    records = {
+        "fixes": f"{name}, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop, quality,"
+        " sentence, raw_line_id FROM fixes",
+        "telemetry": f"{name}, time, seq, battery_v, temp_int_c, temp_ext_c, pressure_hpa, extra,"
+        " raw_line_id FROM telemetry",
+        "links": f"{name}, received_at, seq, rssi_dbm, snr_db, freq_error_hz, crc_ok, lost_before,"
+        " raw_line_id FROM link",
+        "station": "time, lat, lon, alt_m, raw_line_id FROM station_fixes",
+    }
+    tables = {
+        field: source.execute(f"SELECT {sql} ORDER BY raw_line_id").fetchall()
+        for field, sql in records.items()
+    }
+    trackers = [n for (n,) in source.execute("SELECT name FROM trackers ORDER BY id")]
     source.close()
+    parts = []
+    taken = dict.fromkeys(tables, 0)
+    for start in range(0, len(raw), batch):
+        lines = raw[start : start + batch]
+        rows = Rows(lines=len(lines), trackers=trackers if not start else [])
+        for line in lines:
+            if line[5] == "ok" and line[6] is None:
+                rows.ok.append((line[0], line[3], line[4], line[7], line[8]))
+            else:
+                rows.rejected.append(line)
+        end = lines[-1][0] + 1
+        for field, data in tables.items():
+            cut = bisect_left(data, end, lo=taken[field], key=lambda r: r[-1])
+            part = data[taken[field] : cut]
+            taken[field] = cut
+            setattr(rows, field, [list(r) for r in part] if field == "fixes" else part)
+        parts.append(rows)
     store = Store(into)
-    conn = store.conn
-    share = {t: max(1, len(d) * batch // max(1, len(tables["raw_lines"][1])))
-             for t, (_, d) in tables.items()}  # fmt: skip
     start = time.perf_counter()
-    done = False
-    step = 0
-    while not done:
-        done = True
-        conn.execute("BEGIN IMMEDIATE")
-        for table, (sql, data) in tables.items():
-            part = data[step * share[table] : (step + 1) * share[table]]
-            if part:
-                conn.executemany(sql, part)
-                done = False
-        conn.execute("COMMIT")
-        step += 1
+    for rows in parts:
+        store.write_rows([rows])
     elapsed = time.perf_counter() - start
     store.close()
     return elapsed

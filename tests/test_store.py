@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from trackgen import write_track
+from click.testing import CliRunner
+from trackgen import START, write_track
 
+from groundstation.cli import main
 from groundstation.store.database import Store
+from groundstation.store.queries import status
 from groundstation.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -67,6 +71,27 @@ def test_importing_the_same_file_twice_adds_nothing(
     assert len(first["raw"]) == 150 and len(first["fixes"]) == 50
 
 
+def test_each_line_is_stored_under_its_source_and_line_number(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    """Ok lines bind only their id (SQLite works out the source and line number from it),
+    rejected lines bind every column: both must give the same columns."""
+    first = write_track(tmp_path / "first.log", 2)
+    second = tmp_path / "second.log"
+    second.write_bytes(b"not nmea at all\r\n" + write_track(tmp_path / "t.log", 1).read_bytes())
+    assert cli("import", str(first)).exit_code == 0
+    assert cli("import", str(second)).exit_code == 0
+    stored = rows(
+        db_path,
+        "SELECT s.name, r.line_no, r.status, r.reason IS NULL, r.id = (s.id << 40 | r.line_no)"
+        " FROM raw_lines r JOIN sources s ON s.id = r.source_id ORDER BY r.id",
+    )
+    ok = [("first.log", n, "ok", 1, 1) for n in range(1, 7)]
+    assert stored == ok + [("second.log", 1, "rejected", 0, 1)] + [
+        ("second.log", n, "ok", 1, 1) for n in range(2, 5)
+    ]
+
+
 def test_stdin_imports_like_a_file(cli: Any, db_path: Path, tmp_path: Path) -> None:
     log = write_track(tmp_path / "flight.log", 10)
     result = cli("import", "-", input=log.read_bytes())
@@ -122,3 +147,95 @@ def test_a_live_line_is_readable_from_another_connection_within_a_batch_interval
         time.sleep(0.01)
     writer.close()
     store.close()
+
+
+def _release_3_database(path: Path) -> None:
+    """A database as release 3 left it: two trackers' ok and rejected lines, and a rejected line
+    of no tracker, indexed by (tracker_id, status)."""
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        con.executescript(script)
+    con.execute("PRAGMA user_version = 3")
+    con.execute(
+        "INSERT INTO sources (key, name, kind, created_at)"
+        " VALUES ('file:a', 'a.log', 'file', '2024-06-01T10:00:00.000Z')"
+    )
+    con.executemany("INSERT INTO trackers (name) VALUES (?)", [("HAB-1",), ("HAB-2",)])
+    lines = [  # (status, reason, tracker id)
+        ("ok", None, 1), ("rejected", "bad checksum", 1), ("ok", None, 2),
+        ("rejected", "implausible altitude: 70000 m", 1),
+        ("rejected", "implausible altitude: 80000 m", 1), ("rejected", "bad checksum", 2),
+        ("rejected", "not an NMEA sentence", None), ("ok", None, 1),
+    ]  # fmt: skip
+    con.executemany(
+        "INSERT INTO raw_lines VALUES (?, 1, ?, '2024-06-01T10:00:00.000Z', ?, ?, ?, NULL, ?)",
+        [((1 << 40) | n, n, f"line {n}", *line) for n, line in enumerate(lines, start=1)],
+    )
+    con.commit()
+    con.close()
+
+
+def test_a_release_3_database_gets_the_rejected_lines_index_and_keeps_its_counts(
+    db_path: Path,
+) -> None:
+    _release_3_database(db_path)
+    before = rows(db_path, "SELECT * FROM raw_lines ORDER BY id")
+    Store(db_path).close()
+    assert rows(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db_path, "SELECT * FROM raw_lines ORDER BY id") == before
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'raw_lines'"
+    assert rows(db_path, indexes) == [("raw_lines_rejected",)]
+    store = Store(db_path, readonly=True)
+    result = status(store)
+    store.close()
+    (source,) = result["sources"]
+    assert (source["lines"], source["ok"], source["rejected"]) == (8, 3, 5)
+    assert source["rejects_by_reason"] == {
+        "bad checksum": 2, "implausible altitude": 2, "not an NMEA sentence": 1,
+    }  # fmt: skip
+    trackers = {t["name"]: (t["lines"], t["rejected"], t["rejects_by_reason"])
+                for t in result["trackers"]}  # fmt: skip
+    assert trackers == {
+        "HAB-1": (5, 3, {"implausible altitude": 2, "bad checksum": 1}),
+        "HAB-2": (2, 1, {"bad checksum": 1}),
+    }
+
+
+def _status_work(db: Path) -> int:
+    """The work ``status`` does, in thousands of SQLite VM steps: counted, so free of the
+    timing noise of a shared machine."""
+    store = Store(db, readonly=True)
+    steps = 0
+
+    def step() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store.conn.set_progress_handler(step, 1000)
+    status(store)
+    store.close()
+    return steps
+
+
+def _imported(db: Path, *logs: tuple[Path, str]) -> Path:
+    """``db`` with each log imported as the given tracker's."""
+    for log, tracker in logs:
+        result = CliRunner().invoke(
+            main, ["--db", str(db), "import", str(log), "--tracker", tracker]
+        )
+        assert result.exit_code == 0, result.output
+    return db
+
+
+def test_status_reads_the_lines_once_however_many_trackers_share_them(tmp_path: Path) -> None:
+    """Lines per tracker are counted in one pass: with no index on every line's tracker, a count
+    per tracker would read the whole table once per tracker."""
+    one = _imported(tmp_path / "one.db", (write_track(tmp_path / "one.log", 2400), "HAB"))
+    many = _imported(tmp_path / "many.db", *(
+        (write_track(tmp_path / f"{n}.log", 300, start=START + timedelta(hours=n)), f"HAB-{n}")
+        for n in range(8)
+    ))  # fmt: skip
+    lines = "SELECT count(*) FROM raw_lines"
+    assert rows(one, lines) == rows(many, lines) == [(7200,)]
+    assert _status_work(many) < 1.3 * _status_work(one)  # a pass per tracker: 1.7 times

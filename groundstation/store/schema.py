@@ -132,7 +132,16 @@ CREATE TABLE flights (
 CREATE INDEX flights_key_time ON flights (key_time);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Lines were indexed by (tracker, status) so that counting a tracker's lines and rejects was
+# cheap, but keeping that index up to date was a large part of the cost of storing a line. Only
+# rejected lines are looked up by tracker (the status counts, the rejects the live view follows),
+# and they are few: a partial index keeps those look-ups cheap and costs ok lines nothing.
+_V4 = """
+DROP INDEX raw_lines_tracker_status;
+CREATE INDEX raw_lines_rejected ON raw_lines (tracker_id) WHERE status = 'rejected';
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 LINE_BITS = 40
