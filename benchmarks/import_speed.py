@@ -80,7 +80,7 @@ def storage_floor_seconds(db: Path, into: Path, batch: int = 20_000) -> float:
         rows = Rows(lines=len(lines), trackers=trackers if not start else [])
         for line in lines:
             if line[5] == "ok" and line[6] is None:
-                rows.ok.append((line[0], line[3], line[4], line[7], line[8]))
+                rows.add_ok(line[0], line[3], line[4], line[7], line[8])
             else:
                 rows.rejected.append(line)
         end = lines[-1][0] + 1

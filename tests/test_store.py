@@ -239,3 +239,52 @@ def test_status_reads_the_lines_once_however_many_trackers_share_them(tmp_path: 
     lines = "SELECT count(*) FROM raw_lines"
     assert rows(one, lines) == rows(many, lines) == [(7200,)]
     assert _status_work(many) < 1.3 * _status_work(one)  # a pass per tracker: 1.7 times
+
+
+def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: Path) -> None:
+    """The writer stores most ok lines as runs (one JSON array of texts, SQLite working out
+    ids, line numbers and sentences) or with a 5-value insert: every column must come out as
+    the 9-value insert of each line gives it, over every sample log and the corpus."""
+    from datetime import UTC, datetime
+
+    from paths import CORPUS, SAMPLE_LOGS
+
+    from groundstation.models import Decoded, RawLine
+    from groundstation.pipeline import LineIngest
+    from groundstation.store.database import Rows, to_rows
+
+    when = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    decoded = []
+    for n, path in enumerate(sorted(SAMPLE_LOGS.glob("*.log")) + sorted(CORPUS.glob("*/*.log"))):
+        ingest = LineIngest(f"file:{n}", "DEFAULT", live_clock=False)
+        decoded += ingest.feed(path.read_bytes(), when) + ingest.finish(when)
+    # The writer stores whatever sentence it is told: one unlike the line's address, as long.
+    odd = [
+        Decoded(RawLine("file:odd", n, when, text.encode(), False), "ok", None, "GPGGA", "T")
+        for n, text in enumerate(["$GPGGA,1*00", "$XPGGA,1*00", "$GPGGA,1*00"], start=1)
+    ]
+    decoded += odd  # fmt: skip
+    stores = {name: Store(tmp_path / f"{name}.db") for name in ("runs", "full")}
+    keys = {d.raw.source for d in decoded}
+    for store in stores.values():
+        for key in sorted(keys):
+            store.register_source(key, key, "file")
+    made = to_rows(decoded, stores["runs"].source_id)
+    assert len(made.runs) > 20 and len(made.ok) > 0  # both short ways are taken
+    assert sum(len(run[3]) for run in made.runs) > len(decoded) / 2
+    stores["runs"].write_rows([made])
+    full = to_rows(decoded, stores["full"].source_id)  # its records; each line written whole:
+    every = Rows(lines=full.lines, trackers=full.trackers, fixes=full.fixes)
+    for d in decoded:
+        sid = stores["full"].source_id(d.raw.source)
+        every.rejected.append(
+            ((sid << 40) | d.raw.line_no, sid, d.raw.line_no, made.runs[0][1],
+             d.raw.data.decode("latin-1"), d.status, d.reason, d.sentence, d.tracker)
+        )  # fmt: skip
+    stores["full"].write_rows([every])
+    for store in stores.values():
+        store.close()
+    query = "SELECT r.*, t.name FROM raw_lines r LEFT JOIN trackers t ON t.id = r.tracker_id"
+    runs, full_rows = (rows(tmp_path / f"{n}.db", f"{query} ORDER BY r.id") for n in stores)
+    assert len(runs) == len(decoded)
+    assert runs == full_rows

@@ -197,7 +197,10 @@ class Store:
             if name not in known:
                 self.tracker_id(name)
         conn = self.conn
-        conn.executemany(_INSERT_OK, rows.ok)
+        for first, received, tracker, texts in rows.runs:
+            conn.execute(_INSERT_RUN, (first, received, tracker, json.dumps(texts)))
+        if rows.ok:
+            conn.executemany(_INSERT_OK, rows.ok)
         if rows.rejected:
             conn.executemany(_INSERT_RAW, rows.rejected)
         if rows.fixes:
@@ -227,6 +230,17 @@ _INSERT_OK = (
     f" reason, sentence, tracker_id) VALUES (?1, ?1 >> {LINE_BITS}, ?1 & {(1 << LINE_BITS) - 1},"
     " ?2, ?3, 'ok', NULL, ?4, (SELECT id FROM trackers WHERE name = ?5))"
 )
+# A run of ok lines with consecutive ids, one receive time and one tracker, each line's sentence
+# the text between its first character and its first comma: one statement and one parameter for
+# all their texts (a JSON array SQLite takes apart), where a row each costs a bulk import most
+# of its SQLite time.
+_INSERT_RUN = (
+    "INSERT OR IGNORE INTO raw_lines (id, source_id, line_no, received_at, text, status,"
+    f" reason, sentence, tracker_id) SELECT ?1 + key, (?1 + key) >> {LINE_BITS},"
+    f" (?1 + key) & {(1 << LINE_BITS) - 1}, ?2, value, 'ok', NULL,"
+    f" substr(value, 2, instr(value, ',') - 2), (SELECT id FROM trackers WHERE name = ?3)"
+    " FROM json_each(?4)"
+)
 _UPSERT_FIX = (
     "INSERT INTO fixes (tracker_id, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop,"
     f" quality, sentence, raw_line_id) VALUES ({_TRACKER}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -254,19 +268,43 @@ class Rows:
     Made by :func:`to_rows` wherever there is CPU to spare (the decoding process of a bulk
     import), stored by :meth:`Store.write_rows`; plain lists of tuples, so they pickle cheaply.
     ``trackers`` lists the tracker names in the order the lines first mention them, so ids are
-    given out exactly as a line-by-line write would give them. Raw lines come two ways: ``ok``
-    holds the ok lines as ``(id, received_at, text, sentence, tracker)``, the rest of each row
-    follows from them (:data:`_INSERT_OK`); ``rejected`` holds every other line whole.
+    given out exactly as a line-by-line write would give them. Raw lines come three ways
+    (:meth:`add_ok` sorts the ok ones): ``runs`` of ok lines as ``(first id, received_at,
+    tracker, [text, ...])`` (:data:`_INSERT_RUN`); other ok lines in ``ok`` as ``(id,
+    received_at, text, sentence, tracker)``, the rest of each row follows from them
+    (:data:`_INSERT_OK`); ``rejected`` holds every other line whole.
     """
 
     lines: int = 0
     trackers: list[str] = field(default_factory=list)
+    runs: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
     ok: list[tuple[int, str, str, str | None, str | None]] = field(default_factory=list)
     rejected: list[tuple[object, ...]] = field(default_factory=list)
     fixes: list[list[object]] = field(default_factory=list)
     telemetry: list[tuple[object, ...]] = field(default_factory=list)
     links: list[tuple[object, ...]] = field(default_factory=list)
     station: list[tuple[object, ...]] = field(default_factory=list)
+
+    def add_ok(
+        self, rid: int, received: str, text: str, sentence: str | None, tracker: str | None
+    ) -> None:
+        """An ok line (without a reason): into the last run when it continues it and its
+        sentence is what :data:`_INSERT_RUN` reads from its text, else a new run or ``ok``."""
+        if (
+            tracker is None
+            or sentence is None
+            or text.find(",") != len(sentence) + 1
+            or not text.startswith(sentence, 1)
+        ):
+            self.ok.append((rid, received, text, sentence, tracker))
+            return
+        runs = self.runs
+        if runs:
+            first, at, owner, texts = runs[-1]
+            if first + len(texts) == rid and owner == tracker and at == received:
+                texts.append(text)
+                return
+        runs.append((rid, received, tracker, [text]))
 
 
 _EXTRA_JSON: dict[tuple[tuple[str, str], ...], str] = {}
@@ -349,7 +387,7 @@ class RowBuilder:
         rid = (sid << LINE_BITS) | line_no
         received = self.received
         if status == "ok" and reason is None:
-            rows.ok.append((rid, received, data.decode("latin-1"), sentence, tracker))
+            rows.add_ok(rid, received, data.decode("latin-1"), sentence, tracker)
         else:
             rows.rejected.append(
                 (rid, sid, line_no, received, data.decode("latin-1"), status, reason, sentence,
@@ -395,12 +433,11 @@ class RowBuilder:
         base = sid << LINE_BITS
         count = len(texts)
         rows.lines += count
-        rows.ok += [
-            (base | no, received, text, sentence, tracker)
-            for no, text, sentence in zip(
-                range(first_line_no, first_line_no + count), texts, sentences, strict=True
-            )
-        ]
+        add_ok = rows.add_ok
+        for no, text, sentence in zip(
+            range(first_line_no, first_line_no + count), texts, sentences, strict=True
+        ):
+            add_ok(base | no, received, text, sentence, tracker)
         rows.telemetry.append(_telemetry_row(telemetry, base | first_line_no))
         merged = self._fixes
         for no, fix in enumerate(fixes, start=first_line_no + 1):
