@@ -288,3 +288,41 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
     runs, full_rows = (rows(tmp_path / f"{n}.db", f"{query} ORDER BY r.id") for n in stores)
     assert len(runs) == len(decoded)
     assert runs == full_rows
+
+
+def test_the_live_view_following_a_database_reads_only_its_rejected_lines(tmp_path: Path) -> None:
+    """``live`` with no port follows a database another process writes. Its poll for rejected
+    lines hands on each of them once, and reads only them: reading every line after the last
+    reject would read a whole clean import again every half second."""
+    from groundstation.tui.inbox import Inbox
+    from groundstation.tui.sources import FollowSource
+
+    def db_with(epochs: int, name: str) -> Path:
+        log = write_track(tmp_path / f"{name}.log", epochs)
+        broken = b"$GPGGA,broken*00\r\n" * 3  # 3 lines with a wrong checksum, first
+        log.write_bytes(broken + log.read_bytes())
+        return _imported(tmp_path / f"{name}.db", (log, "HAB"))
+
+    def follow(db: Path) -> tuple[list[str], int]:
+        source, inbox = FollowSource(db), Inbox()
+        source._inbox = inbox
+        store = Store(db, readonly=True)
+        steps = 0
+
+        def step() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        while source.poll(store):
+            pass
+        store.conn.set_progress_handler(step, 100)
+        assert not source.poll(store)  # nothing new: the work of one idle poll
+        store.close()
+        batches, _ = inbox.take()
+        return [d.reason or "" for _, batch in batches for d in batch if d.status != "ok"], steps
+
+    small_rejects, small_steps = follow(db_with(200, "small"))
+    big_rejects, big_steps = follow(db_with(4000, "big"))
+    assert small_rejects == big_rejects == ["bad checksum"] * 3
+    assert big_steps < 2 * small_steps + 20  # reading every line: about 20 times as much

@@ -165,10 +165,14 @@ _LINK = (
     " FROM link l JOIN trackers t ON t.id = l.tracker_id"
     " WHERE l.id > ? ORDER BY l.id LIMIT ?"
 )
+# The rejected lines come from the partial index of rejected lines (schema 4), so a poll reads
+# only those: a range of ids would read every line after the last reject, all of a big import
+# that has none.
 _REJECTED = (
     "SELECT r.id, t.name AS tracker, r.received_at, r.reason"
     " FROM raw_lines r LEFT JOIN trackers t ON t.id = r.tracker_id"
-    " WHERE r.id > ? AND r.status = 'rejected' ORDER BY r.id LIMIT ?"
+    " WHERE r.id IN (SELECT id FROM raw_lines WHERE status = 'rejected' AND +id > ?)"
+    " ORDER BY r.id LIMIT ?"
 )
 
 
