@@ -326,3 +326,39 @@ def test_the_live_view_following_a_database_reads_only_its_rejected_lines(tmp_pa
     big_rejects, big_steps = follow(db_with(4000, "big"))
     assert small_rejects == big_rejects == ["bad checksum"] * 3
     assert big_steps < 2 * small_steps + 20  # reading every line: about 20 times as much
+
+
+def test_the_live_view_following_a_database_shows_each_sources_later_rejects(
+    tmp_path: Path,
+) -> None:
+    """Raw line ids are a source's number, then its line number: a reject a lower-numbered
+    source stores after a higher-numbered source's must still reach the live view."""
+    from datetime import UTC, datetime
+
+    from groundstation.models import Decoded, RawLine
+    from groundstation.tui.inbox import Inbox
+    from groundstation.tui.sources import FollowSource
+
+    db = tmp_path / "two.db"
+    for n, name in enumerate(("first", "second")):
+        log = write_track(tmp_path / f"{name}.log", 20, start=START + timedelta(hours=n))
+        log.write_bytes(log.read_bytes() + b"$GPGGA,broken*00\r\n")
+        _imported(db, (log, name))
+    source, inbox = FollowSource(db), Inbox()
+    source._inbox = inbox
+
+    def rejects() -> list[str]:
+        reader = Store(db, readonly=True)
+        while source.poll(reader):
+            pass
+        reader.close()
+        return [d.reason or "" for _, b in inbox.take()[0] for d in b if d.status != "ok"]
+
+    assert rejects() == ["bad checksum"] * 2
+    writer = Store(db)
+    (key, last) = rows(db, "SELECT key, max(line_no) FROM sources JOIN raw_lines r"
+                           " ON r.source_id = sources.id WHERE sources.id = 1")[0]  # fmt: skip
+    late = RawLine(key, last + 1, datetime.now(UTC), b"$GPGGA,late*00", live_clock=False)
+    writer.write([Decoded(late, "rejected", "bad checksum: late")])
+    writer.close()
+    assert rejects() == ["bad checksum: late"]

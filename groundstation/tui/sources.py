@@ -25,6 +25,7 @@ from groundstation.ingest import Listener, open_store, replay_file
 from groundstation.models import Decoded, Fix, LinkQuality, RawLine, SourceEvent, Telemetry
 from groundstation.pipeline import Pipeline
 from groundstation.store.database import Store, StoreError, parse_iso
+from groundstation.store.schema import LINE_BITS
 from groundstation.store.writer import BatchWriter
 from groundstation.tui.inbox import Inbox
 
@@ -165,13 +166,13 @@ _LINK = (
     " FROM link l JOIN trackers t ON t.id = l.tracker_id"
     " WHERE l.id > ? ORDER BY l.id LIMIT ?"
 )
-# The rejected lines come from the partial index of rejected lines (schema 4), so a poll reads
-# only those: a range of ids would read every line after the last reject, all of a big import
-# that has none.
+# One source's rejected lines after the last one seen, up to its id range's end. The ids come
+# from the partial index of rejected lines (schema 4), so a poll reads only those: a range of ids
+# would read every line after the last reject, all of a big import that has none.
 _REJECTED = (
     "SELECT r.id, t.name AS tracker, r.received_at, r.reason"
     " FROM raw_lines r LEFT JOIN trackers t ON t.id = r.tracker_id"
-    " WHERE r.id IN (SELECT id FROM raw_lines WHERE status = 'rejected' AND +id > ?)"
+    " WHERE r.id IN (SELECT id FROM raw_lines WHERE status = 'rejected' AND +id > ? AND +id < ?)"
     " ORDER BY r.id LIMIT ?"
 )
 
@@ -218,7 +219,7 @@ def _rejected(row: dict[str, Any]) -> Decoded:
 
 
 _QUERIES = (("fixes", _FIXES, _fix), ("telemetry", _TELEMETRY, _telemetry),
-            ("link", _LINK, _link), ("rejected", _REJECTED, _rejected))  # fmt: skip
+            ("link", _LINK, _link))  # fmt: skip
 
 
 class FollowSource:
@@ -228,6 +229,10 @@ class FollowSource:
         self.db = Path(db)
         self.interval = interval
         self.last_ids: dict[str, int] = {name: 0 for name, _, _ in _QUERIES}
+        self.last_rejected: dict[int, int] = {}
+        """Per source id, the id of the last rejected line handed on: raw line ids are a
+        source's number, then its line number, so one cursor over all sources would skip a
+        reject that a source with a lower number stores later."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="db-follow", daemon=True)
         self._failure: str | None = None
@@ -293,5 +298,12 @@ class FollowSource:
             if rows:
                 self.last_ids[name] = int(rows[-1]["id"])
                 self._inbox.put([convert(r) for r in rows])
+                more = more or len(rows) == POLL_LIMIT
+        for (sid,) in store.conn.execute("SELECT id FROM sources ORDER BY id").fetchall():
+            after = self.last_rejected.get(sid, sid << LINE_BITS)
+            rows = store.query(_REJECTED, (after, (sid + 1) << LINE_BITS, POLL_LIMIT))
+            if rows:
+                self.last_rejected[sid] = int(rows[-1]["id"])
+                self._inbox.put([_rejected(r) for r in rows])
                 more = more or len(rows) == POLL_LIMIT
         return more
