@@ -142,7 +142,12 @@ class LineIngest:
     def feed_rows(self, chunk: bytes, received_at: datetime, sink: RowSink) -> None:
         """:meth:`feed`, straight into rows for the tables: the same rows and counts as the
         decoded lines :meth:`feed` gives, made without them where a packet is plainly intact."""
-        if self.whole_chunks and self.whole_packets and not self.live_clock:
+        if (
+            self.whole_chunks
+            and self.whole_packets
+            and not self.live_clock
+            and b"$PHABT," in chunk  # (a log of other sentences: nothing to look for)
+        ):
             held = self.framer.drain()
             if held is not None:
                 self._read_packets(held + chunk, received_at, sink)
