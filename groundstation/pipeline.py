@@ -185,7 +185,7 @@ class LineIngest:
                 done = start
             if not packets.idle:
                 continue
-            g = match.groups()
+            g = match.groups()  # each line, then its fields: the lines are groups 1, 10, 22, 33, 37
             head, gga, rmc = header_fields(g[1:9]), gga_fields(g[10:21]), rmc_fields(g[22:32])
             if head is None or gga is None or rmc is None:
                 continue

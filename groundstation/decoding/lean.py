@@ -70,7 +70,6 @@ PACKET = re.compile(
 follows, each ended by LF or CRLF. Its groups are each line (1, 10, 22, 33, 37) followed by that
 line's fields as the line's own pattern gives them; so a match's lines are lines the framer
 gives whole, and each line is one its reader above would match (checksums not yet checked)."""
-GROUPS = {"header": 1, "gga": 10, "rmc": 22, "end": 33, "radio": 37}
 
 
 Header = tuple[str, str, int, time, float | None, float | None, float | None, float | None,
