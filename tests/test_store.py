@@ -258,10 +258,12 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
     for n, path in enumerate(sorted(SAMPLE_LOGS.glob("*.log")) + sorted(CORPUS.glob("*/*.log"))):
         ingest = LineIngest(f"file:{n}", "DEFAULT", live_clock=False)
         decoded += ingest.feed(path.read_bytes(), when) + ingest.finish(when)
-    # The writer stores whatever sentence it is told: one unlike the line's address, as long.
+    # The writer stores whatever sentence it is told: one unlike the line's address, as long;
+    # and whatever text a decoder took (a NUL would end a JSON text early in SQLite).
+    texts = [b"$GPGGA,1*00", b"$XPGGA,1*00", b"$GPGGA,1*00", b'$GPGGA,\x00,\xe9"\\*00', b"$GPGGA,2"]
     odd = [
-        Decoded(RawLine("file:odd", n, when, text.encode(), False), "ok", None, "GPGGA", "T")
-        for n, text in enumerate(["$GPGGA,1*00", "$XPGGA,1*00", "$GPGGA,1*00"], start=1)
+        Decoded(RawLine("file:odd", n, when, text, False), "ok", None, "GPGGA", "T")
+        for n, text in enumerate(texts, start=1)
     ]
     decoded += odd  # fmt: skip
     stores = {name: Store(tmp_path / f"{name}.db") for name in ("runs", "full")}

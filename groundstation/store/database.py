@@ -289,12 +289,14 @@ class Rows:
         self, rid: int, received: str, text: str, sentence: str | None, tracker: str | None
     ) -> None:
         """An ok line (without a reason): into the last run when it continues it and its
-        sentence is what :data:`_INSERT_RUN` reads from its text, else a new run or ``ok``."""
+        sentence is what :data:`_INSERT_RUN` reads from its text, else a new run or ``ok``.
+        A text with a NUL is never in a run: SQLite's JSON reader would end it there."""
         if (
             tracker is None
             or sentence is None
             or text.find(",") != len(sentence) + 1
             or not text.startswith(sentence, 1)
+            or "\x00" in text
         ):
             self.ok.append((rid, received, text, sentence, tracker))
             return
