@@ -201,21 +201,26 @@ def test_a_release_3_database_gets_the_rejected_lines_index_and_keeps_its_counts
     }
 
 
-def _status_work(db: Path) -> int:
-    """The work ``status`` does, in thousands of SQLite VM steps: counted, so free of the
-    timing noise of a shared machine."""
-    store = Store(db, readonly=True)
-    steps = 0
+def _steps(store: Store, every: int) -> list[int]:
+    """Count the SQLite VM steps ``store`` runs from now on, in ``every``s (the one item of the
+    list returned): work counted, so free of the timing noise of a shared machine."""
+    steps = [0]
 
     def step() -> int:
-        nonlocal steps
-        steps += 1
+        steps[0] += 1
         return 0
 
-    store.conn.set_progress_handler(step, 1000)
+    store.conn.set_progress_handler(step, every)
+    return steps
+
+
+def _status_work(db: Path) -> int:
+    """The work ``status`` does, in thousands of SQLite VM steps."""
+    store = Store(db, readonly=True)
+    steps = _steps(store, 1000)
     status(store)
     store.close()
-    return steps
+    return steps[0]
 
 
 def _imported(db: Path, *logs: tuple[Path, str]) -> Path:
@@ -309,20 +314,14 @@ def test_the_live_view_following_a_database_reads_only_its_rejected_lines(tmp_pa
         source, inbox = FollowSource(db), Inbox()
         source._inbox = inbox
         store = Store(db, readonly=True)
-        steps = 0
-
-        def step() -> int:
-            nonlocal steps
-            steps += 1
-            return 0
-
         while source.poll(store):
             pass
-        store.conn.set_progress_handler(step, 100)
+        steps = _steps(store, 100)
         assert not source.poll(store)  # nothing new: the work of one idle poll
         store.close()
         batches, _ = inbox.take()
-        return [d.reason or "" for _, batch in batches for d in batch if d.status != "ok"], steps
+        rejects = [d.reason or "" for _, batch in batches for d in batch if d.status != "ok"]
+        return rejects, steps[0]
 
     small_rejects, small_steps = follow(db_with(200, "small"))
     big_rejects, big_steps = follow(db_with(4000, "big"))
