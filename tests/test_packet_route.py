@@ -84,7 +84,7 @@ CLEAN_LINES = CLEAN.split(b"\n")
 EDITS = st.lists(
     st.tuples(
         st.integers(0, len(CLEAN_LINES) - 1),
-        st.sampled_from(["drop", "double", "flip", "swap", "cut"]),
+        st.sampled_from(["drop", "double", "flip", "swap", "cut", "crlf"]),
         st.integers(0, 80),
     ),
     max_size=25,
@@ -108,6 +108,8 @@ def edited(edits: list[tuple[int, str, int]]) -> bytes:
             lines[at], lines[at + 1] = lines[at + 1], lines[at]
         elif how == "cut":
             lines[at] = line[: where % (len(line) + 1)]
+        elif how == "crlf":  # this line ends CRLF, its neighbours LF
+            lines[at] = line + b"\r"
     return b"\n".join(lines)
 
 
