@@ -196,7 +196,7 @@ class LineIngest:
             n = self.next_line_no
             header = RawLine(key, n, received_at, data[start : match.end(1)], False)
             packet = packets.intact_read(
-                [g[0], g[9], g[21], g[32]], head, (g[33], g[34], int(g[35], 16)), [gga, rmc],
+                [g[0], g[9], g[21], g[32]], head, lean.end_fields(g[33:36]), [gga, rmc],
                 body, header,
             )  # fmt: skip
             if packet is None:

@@ -90,7 +90,7 @@ def sealed(text: str, xor: int | None) -> bool:
 
 _BATTERY, _TEMPERATURE, _PRESSURE, _RSSI, _SNR = (
     (float(r[2]), float(r[3])) for r in (BATTERY, TEMPERATURE, PRESSURE, RSSI, SNR)
-)  # the ranges the protocol allows: (name, unit, low, high)
+)  # the ranges the protocol allows: (name, decimals, low, high)
 
 
 def _decimal(text: str, low: float, high: float) -> float | None:
@@ -136,7 +136,12 @@ def end(text: str, xor: int | None) -> tuple[str, str, int] | None:
     match = _END.fullmatch(text)
     if match is None or not sealed(text, xor):
         return None
-    callsign, seq_text, crc = match.groups()
+    return end_fields(match.groups())
+
+
+def end_fields(fields: Sequence[str]) -> tuple[str, str, int]:
+    """:func:`end` of a line ``_END`` matched, from its groups."""
+    callsign, seq_text, crc = fields
     return callsign, seq_text, int(crc, 16)
 
 
