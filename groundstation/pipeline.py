@@ -80,12 +80,15 @@ class RowSink:
         self.counts.add(decoded)
         self.builder.add(decoded)
 
-    def add_ok(self, source: str, received_at: datetime, line_no: int, data: bytes,
-               sentence: str, tracker: str, records: tuple[Record, ...]) -> None:  # fmt: skip
-        """A line that decoded into these records."""
+    def add_radio(
+        self, source: str, received_at: datetime, line_no: int, text: str, link: LinkQuality
+    ) -> None:
+        """A ``$PHABR`` line a :mod:`lean` reader took (:meth:`PacketAssembler.radio`)."""
         self.builder.at(source, received_at)
-        self.builder.line(line_no, data, "ok", None, sentence, tracker, records)
-        self.counts.add_ok(records)
+        self.builder.radio(line_no, text, link)
+        counts = self.counts
+        counts.lines += 1
+        counts.ok += 1
 
     def add_packet(
         self, source: str, received_at: datetime, first_line_no: int, packet: IntactPacket
@@ -93,8 +96,8 @@ class RowSink:
         """The lines of a packet that decoded whole (:meth:`PacketAssembler.intact`)."""
         builder = self.builder
         builder.at(source, received_at)
-        builder.packet(first_line_no, packet.texts, packet.sentences, packet.tracker,
-                       packet.telemetry, packet.fixes, packet.link)  # fmt: skip
+        builder.packet(first_line_no, packet.texts, packet.tracker, packet.telemetry,
+                       packet.fixes, packet.link)  # fmt: skip
         self.counts.add_ok(packet.fixes, len(packet.texts))
 
     def take(self) -> Rows:
@@ -209,9 +212,7 @@ class LineIngest:
                 if radio is None:
                     done = match.start(37)  # the decoder's way
                 else:
-                    line = data[match.start(37) : match.end(37)]
-                    link = LinkQuality(*radio)
-                    sink.add_ok(key, received_at, n, line, "PHABR", radio[0], (link,))
+                    sink.add_radio(key, received_at, n, g[36], LinkQuality(*radio))
                     n += 1
             self.next_line_no = n
         self._decode(framer.feed(data[done:]), received_at, sink)
@@ -264,7 +265,7 @@ class LineIngest:
             elif sink is not None and lean and error is None and data.startswith(b"$PHABR,"):
                 radio = packets.radio(data, xors[i])
                 if radio is not None:
-                    sink.add_ok(key, received_at, n, data, "PHABR", radio.tracker, (radio,))
+                    sink.add_radio(key, received_at, n, data.decode("latin-1"), radio)
                     n += 1
                     i += 1
                     continue

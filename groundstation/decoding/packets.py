@@ -156,8 +156,7 @@ class PacketAssembler:
         lost = decoder.lost_before.get(callsign, 0)
         link = LinkQuality(callsign, seq, crc_ok=True, lost_before=lost)
         telemetry = Telemetry(callsign, when, seq, battery, temp_int, temp_ext, pressure, extras)
-        sentences = ["PHABT", *[p[0] for p in positions], "PHABE"]
-        return IntactPacket(callsign, texts, sentences, telemetry, fixes, link)
+        return IntactPacket(callsign, texts, telemetry, fixes, link)
 
     def radio(self, line: bytes, xor: int | None) -> LinkQuality | None:
         """A plain ``$PHABR`` line between packets: its link record, what feeding it gives;
@@ -260,7 +259,6 @@ class IntactPacket:
 
     tracker: str
     texts: list[str]
-    sentences: list[str]
     telemetry: Telemetry
     fixes: list[Fix]
     link: LinkQuality

@@ -308,6 +308,17 @@ class Rows:
                 return
         runs.append((rid, received, tracker, [text]))
 
+    def add_run(self, rid: int, received: str, tracker: str, texts: Sequence[str]) -> None:
+        """Ok lines with consecutive ids from ``rid``, each one :meth:`add_ok` would put in a
+        run (the caller knows): into the last run when they continue it, else a new one."""
+        runs = self.runs
+        if runs:
+            first, at, owner, last = runs[-1]
+            if first + len(last) == rid and owner == tracker and at == received:
+                last.extend(texts)
+                return
+        runs.append((rid, received, tracker, list(texts)))
+
 
 _EXTRA_JSON: dict[tuple[tuple[str, str], ...], str] = {}
 
@@ -418,7 +429,6 @@ class RowBuilder:
         self,
         first_line_no: int,
         texts: Sequence[str],
-        sentences: Sequence[str],
         tracker: str,
         telemetry: Telemetry,
         fixes: Sequence[Fix],
@@ -426,25 +436,37 @@ class RowBuilder:
     ) -> None:
         """The lines (``texts``) of a packet that decoded whole, all ``ok`` and all the
         tracker's: what :meth:`line` gives for them, given the header's telemetry, the fixes of
-        the lines between (one each) and the end line's link record."""
+        the lines between (one each) and the end line's link record. The :mod:`lean` readers
+        took every line, so each may go in a run as it is (:meth:`Rows.add_ok`'s conditions)."""
         rows = self.rows
         if tracker not in self._seen:
             self._seen.add(tracker)
             rows.trackers.append(tracker)
         sid, received = self.sid, self.received
         base = sid << LINE_BITS
+        first = base | first_line_no
         count = len(texts)
         rows.lines += count
-        add_ok = rows.add_ok
-        for no, text, sentence in zip(
-            range(first_line_no, first_line_no + count), texts, sentences, strict=True
-        ):
-            add_ok(base | no, received, text, sentence, tracker)
-        rows.telemetry.append(_telemetry_row(telemetry, base | first_line_no))
+        rows.add_run(first, received, tracker, texts)
+        rows.telemetry.append(_telemetry_row(telemetry, first))
         merged = self._fixes
         for no, fix in enumerate(fixes, start=first_line_no + 1):
             _merge_fix(merged, fix, base | no)
         rows.links.append(_link_row(link, received, base | (first_line_no + count - 1)))
+
+    def radio(self, line_no: int, text: str, link: LinkQuality) -> None:
+        """A ``$PHABR`` line a :mod:`lean` reader took, and its link record: what :meth:`line`
+        gives for it (it may go in a run as it is, as :meth:`packet`'s lines)."""
+        rows = self.rows
+        tracker = link.tracker
+        if tracker not in self._seen:
+            self._seen.add(tracker)
+            rows.trackers.append(tracker)
+        rid = (self.sid << LINE_BITS) | line_no
+        received = self.received
+        rows.lines += 1
+        rows.add_run(rid, received, tracker, (text,))
+        rows.links.append(_link_row(link, received, rid))
 
     def finish(self) -> Rows:
         """The rows so far (the builder is spent)."""
