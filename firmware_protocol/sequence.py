@@ -10,7 +10,7 @@ from firmware_protocol.fields import SEQ_MODULUS, check_seq
 SequenceKind = Literal["first", "next", "gap", "duplicate", "late", "restart"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SequenceEvent:
     """What one received sequence number meant.
 
@@ -20,6 +20,10 @@ class SequenceEvent:
 
     kind: SequenceKind
     lost: int
+
+
+_FIRST, _NEXT, _DUPLICATE = (SequenceEvent(kind, 0) for kind in ("first", "next", "duplicate"))
+"""The commonest events, made once (events are immutable): nearly every packet is the next."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,12 @@ class SequenceTracker:
         state = self._states.get(callsign)
         if state is None:
             self._states[callsign] = _State(last=seq, recent=[seq])
-            return SequenceEvent("first", 0)
+            return _FIRST
         ahead = (seq - state.last) % SEQ_MODULUS
         behind = (state.last - seq) % SEQ_MODULUS
         if ahead == 0 or (behind <= self.window and seq in state.recent):
             state.duplicates += 1
-            return SequenceEvent("duplicate", 0)
+            return _DUPLICATE
         state.received += 1
         self._remember(state, seq)
         if 1 <= ahead <= self.max_gap:
@@ -79,9 +83,13 @@ class SequenceTracker:
             for step in range(1, min(skipped, self.window) + 1):
                 state.missing.add((state.last + step) % SEQ_MODULUS)
             state.last = seq
+            if not skipped:
+                if state.missing:
+                    self._forget_old_missing(state)
+                return _NEXT
             state.lost += skipped
             self._forget_old_missing(state)
-            return SequenceEvent("gap" if skipped else "next", skipped)
+            return SequenceEvent("gap", skipped)
         if behind <= self.window:
             state.late += 1
             if seq in state.missing:
