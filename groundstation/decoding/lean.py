@@ -249,16 +249,26 @@ def _date(text: str) -> date | None:
     return day
 
 
+_last_time: tuple[str, time] = ("", time())
+
+
 def _header_time(text: str) -> time | None:
     """What parse_hhmmss gives for a time the header pattern matched; None when it would
-    refuse it (out of range)."""
+    refuse it (out of range). Remembered for :func:`_time`: a packet's fixes repeat it."""
+    global _last_time
     hour, minute, second = int(text[0:2]), int(text[2:4]), int(text[4:6])
     if hour > 23 or minute > 59 or second > 59:
         return None
-    return time(hour, minute, second, int(text[7:].ljust(6, "0")) if len(text) > 6 else 0)
+    tod = time(hour, minute, second, int(text[7:].ljust(6, "0")) if len(text) > 6 else 0)
+    _last_time = (text, tod)  # time_of_day reads such a text the same (second 60 aside)
+    return tod
 
 
 def _time(text: str) -> time:
+    """:func:`time_of_day` of a time the GGA or RMC pattern matched."""
+    last = _last_time  # one read
+    if last[0] == text:
+        return last[1]
     tod = time_of_day(text)
     assert tod is not None  # the pattern asks for digits
     return tod
