@@ -20,13 +20,13 @@ link that never carried a packet belongs to the source's default tracker, as bef
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from firmware_protocol import PacketEnd, ProtocolError, crc16_ccitt
 from firmware_protocol.packet import CRLF, MAX_PACKET_LINES, PacketCheck
 from groundstation.decoding import fastpath, lean
 from groundstation.decoding.nmea import Checkpoint, StreamDecoder
-from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Telemetry
+from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Telemetry, record
 
 CRC_FAILED = "packet failed its CRC16 check"
 ORPHAN = "sentence outside a packet: its tracker is unknown"
@@ -251,7 +251,7 @@ class PacketAssembler:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record  # (a frozen dataclass sets each field through object.__setattr__: one a packet)
 class IntactPacket:
     """What :meth:`PacketAssembler.intact` found: every line ``ok`` and the tracker's, the
     header with ``telemetry``, one of ``fixes`` for each line between, the end line with
