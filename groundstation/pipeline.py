@@ -177,6 +177,7 @@ class LineIngest:
         key, packets, framer = self.key, self.packets, self.framer
         header_fields, gga_fields, rmc_fields = lean.header_fields, lean.gga_fields, lean.rmc_fields
         done = 0  # the bytes before this are framed and decoded
+        arrival = RawLine(key, 0, received_at, b"", False)  # (when the packets came: one chunk)
         for match in lean.PACKET.finditer(text):
             start, stop = match.span()
             while unsealed[u] < start:
@@ -196,14 +197,13 @@ class LineIngest:
             body = data[start:end_at]
             if body.count(b"\r\n") != 3:  # LF endings (or mixed): the CRC counts CRLF
                 body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-            n = self.next_line_no
-            header = RawLine(key, n, received_at, data[start : match.end(1)], False)
             packet = packets.intact_read(
                 [g[0], g[9], g[21], g[32]], head, lean.end_fields(g[33:36]), [gga, rmc],
-                body, header,
+                body, arrival,
             )  # fmt: skip
             if packet is None:
                 continue
+            n = self.next_line_no
             sink.add_packet(key, received_at, n, packet)
             n += 4
             done = stop

@@ -347,7 +347,8 @@ class StreamDecoder:
         """The header time and the fixes of a packet known to be intact (its CRC matched), as
         decoding its lines one by one gives them; None, with nothing changed, when any would be
         rejected. ``positions``: its GGA and RMC lines as :func:`lean.position` reads them;
-        ``header``: its first line."""
+        ``header``: its first line, or any line received with it (only its receive time and
+        clock are read)."""
         plausible = self._plausible
         if self.station or plausible is None or self.current_tracker != self.default_tracker:
             return None

@@ -137,7 +137,8 @@ class PacketAssembler:
     ) -> IntactPacket | None:
         """:meth:`intact` of a packet whose lines (``texts``, their checksums right) the
         :mod:`lean` readers have read: the header, the end line, the lines between. ``body``:
-        the bytes its CRC covers (every line but the end line, each with CRLF)."""
+        the bytes its CRC covers (every line but the end line, each with CRLF); ``header`` as
+        :meth:`StreamDecoder.intact_packet` takes it."""
         callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras = head
         if not (
             end[0] == callsign
