@@ -64,7 +64,11 @@ def import_file(
     name = _source_name(path)
     if str(path) == "-":
         path = spooled = spool_stdin()
+    writer = pipeline.writer
+    worker = None
     try:
+        if writer is not None and not pipeline.has_subscribers and _size(path) >= WORKER_MIN_BYTES:
+            worker = _start_worker()  # it starts up while this process reads the file's key
         key = file_key(path)
         info = store.register_source(key, name, "file")
         counts = pipeline.counts_for(key, info.name)
@@ -73,14 +77,10 @@ def import_file(
                 progress(path.stat().st_size)
             return ImportResult(info.name, key, counts, True)
         received = datetime.now(UTC)
-        writer = pipeline.writer
-        if (
-            writer is not None
-            and not pipeline.has_subscribers
-            and path.stat().st_size >= WORKER_MIN_BYTES
-        ):
+        if worker is not None:
+            assert writer is not None
             job = _Job(path, key, info.id, info.name, tracker or info.name, day, received)
-            finished = _import_in_worker(job, pipeline, counts, progress, stop)
+            finished = _import_in_worker(worker, job, pipeline, counts, progress, stop)
             # Complete only once every line is committed: a kill after this adds nothing more.
             if finished and writer.flush(timeout=None) and writer.error is None:
                 store.mark_complete(key)
@@ -102,8 +102,18 @@ def import_file(
                 store.mark_complete(key)
         return ImportResult(info.name, key, counts, False)
     finally:
+        if worker is not None:
+            _end_worker(worker)
         if spooled is not None:
             os.unlink(spooled)
+
+
+def _size(path: Path) -> int:
+    """The file's size; 0 when it cannot be read (reading it then says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def replay_file(
@@ -177,49 +187,69 @@ class _Job:
     received: datetime
 
 
+def _start_worker() -> subprocess.Popen[bytes]:
+    """A decoding process (:func:`decode_worker`), waiting for its job on stdin; in a session
+    of its own, so a Ctrl-C at the terminal, even while it starts up, reaches only this process
+    (which decides when to stop it)."""
+    command = [sys.executable, "-c", "from groundstation.ingest import decode_worker as w; w()"]
+    return subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
+    )
+
+
+def _end_worker(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the decoding process unless it ended, reap it and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
+
+
 def _import_in_worker(
+    proc: subprocess.Popen[bytes],
     job: _Job,
     pipeline: Pipeline,
     counts: Counts,
     progress: Progress | None,
     stop: threading.Event | None,
 ) -> bool:
-    """Decode in a second process (:func:`decode_worker`), write here; True when it finished.
+    """Decode in the second process ``proc`` (:func:`_start_worker`), write here; True when it
+    finished.
 
     The worker frames and decodes with the very code an in-process import runs and sends rows
     ready for the tables (:class:`RowSink`) through a pipe, a chunk at a time; the pipe and the
     writer's bounded queue hold it back when the disk is slower, so memory stays flat."""
     writer = pipeline.writer
     assert writer is not None
-    command = [sys.executable, "-c", "from groundstation.ingest import decode_worker as w; w()"]
+    assert proc.stdin is not None and proc.stdout is not None
     done = False
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            pickle.dump(job, proc.stdin)
-            proc.stdin.close()
-            while not (stop is not None and stop.is_set()):
-                try:
-                    message = pickle.load(proc.stdout)
-                except EOFError:
-                    break
-                if message[0] == "rows":
-                    writer.put_rows(message[1])
-                    if progress and message[2]:
-                        progress(message[2])
-                else:  # "done", with the worker's counts
-                    lines, ok, fixes, rejected, reasons = message[1]
-                    counts.lines += lines
-                    counts.ok += ok
-                    counts.fixes += fixes
-                    counts.rejected += rejected
-                    counts.reasons.update(reasons)
-                    done = True
-                    break
-        finally:
-            if not done:
-                proc.kill()
-        code = proc.wait()
+    try:
+        pickle.dump(job, proc.stdin)
+        proc.stdin.close()
+        while not (stop is not None and stop.is_set()):
+            try:
+                message = pickle.load(proc.stdout)
+            except EOFError:
+                break
+            if message[0] == "rows":
+                writer.put_rows(message[1])
+                if progress and message[2]:
+                    progress(message[2])
+            else:  # "done", with the worker's counts
+                lines, ok, fixes, rejected, reasons = message[1]
+                counts.lines += lines
+                counts.ok += ok
+                counts.fixes += fixes
+                counts.rejected += rejected
+                counts.reasons.update(reasons)
+                done = True
+                break
+    finally:
+        if not done:
+            proc.kill()
+    code = proc.wait()
     if not done and not (stop is not None and stop.is_set()):
         raise SourceError(f"decoding {job.path} failed (the decoding process ended with {code})")
     return done
