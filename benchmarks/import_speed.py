@@ -15,7 +15,6 @@ sampled from /proc every 50 ms; the table says so.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import shutil
 import sys
 import tempfile
@@ -32,10 +31,13 @@ def bare_parse_seconds(path: Path) -> float:
     import firmware_protocol  # noqa: F401  (registers our $PHAB sentences with pynmea2)
 
     lines = path.read_bytes().decode("ascii", "replace").splitlines()
+    parse, error = pynmea2.parse, pynmea2.ParseError
     start = time.perf_counter()
     for line in lines:
-        with contextlib.suppress(pynmea2.ParseError):
-            pynmea2.parse(line, check=True)
+        try:  # noqa: SIM105 (suppress() costs ~8 % of this loop: not a bare loop)
+            parse(line, check=True)
+        except error:
+            pass
     return time.perf_counter() - start
 
 
