@@ -187,14 +187,18 @@ class _Job:
     received: datetime
 
 
+_WORKER_MAIN = (
+    "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "from groundstation.ingest import decode_worker; decode_worker()"
+)
+
+
 def _start_worker() -> subprocess.Popen[bytes]:
-    """A decoding process (:func:`decode_worker`), waiting for its job on stdin; in a session
-    of its own, so a Ctrl-C at the terminal, even while it starts up, reaches only this process
-    (which decides when to stop it)."""
-    command = [sys.executable, "-c", "from groundstation.ingest import decode_worker as w; w()"]
-    proc = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-    )
+    """A decoding process (:func:`decode_worker`), waiting for its job on stdin. It ignores
+    Ctrl-C from its first statement, before its imports: the importing process decides when to
+    stop it. (Other signals to the terminal's process group end it as they end this one.)"""
+    command = [sys.executable, "-c", _WORKER_MAIN]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     _widen_pipe(proc.stdout.fileno())
     return proc
@@ -245,8 +249,11 @@ def _import_in_worker(
     assert proc.stdin is not None and proc.stdout is not None
     done = False
     try:
-        pickle.dump(job, proc.stdin)
-        proc.stdin.close()
+        try:
+            pickle.dump(job, proc.stdin)
+            proc.stdin.close()
+        except OSError:  # it ended while it started up: its exit status says how, below
+            pass
         while not (stop is not None and stop.is_set()):
             try:
                 message = pickle.load(proc.stdout)
@@ -276,7 +283,15 @@ def _import_in_worker(
 
 def decode_worker() -> None:
     """The decoding process of a bulk import: a pickled :class:`_Job` on stdin, pickled
-    ``("rows", Rows, bytes read)`` messages and a final ``("done", counts)`` on stdout."""
+    ``("rows", Rows, bytes read)`` messages and a final ``("done", counts)`` on stdout.
+    When the importing process is gone (it was killed), this one ends quietly."""
+    try:
+        _decode_job()
+    except (BrokenPipeError, EOFError):  # nobody left to read the rows or send the job
+        os._exit(1)  # (not exit: flushing stdout would fail, loudly, once more)
+
+
+def _decode_job() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importing process decides when to stop
     # Decoding makes millions of short-lived objects and almost no reference cycles: collect
     # the youngest generation about 70 times less often than the default (700), the older two

@@ -4,6 +4,7 @@ gives, row for row (apart from the wall-clock columns)."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from firmware_protocol.emulator import SimulationConfig, simulate
 from groundstation import ingest
 from groundstation.ingest import import_file, open_store
 from groundstation.pipeline import Pipeline
+from groundstation.sources.files import SourceError
 from groundstation.store.writer import BatchWriter
 
 WALL_CLOCK = {("sources", "created_at"), ("raw_lines", "received_at"), ("link", "received_at")}
@@ -64,3 +66,22 @@ def test_worker_import_gives_the_same_database(
     assert tables == _tables(tmp_path / "there.db")
     _import(tmp_path / "there.db", faulty_flight)  # a second import adds nothing
     assert tables == _tables(tmp_path / "there.db")
+
+
+def test_a_worker_that_dies_starting_up_is_reported_plainly(
+    faulty_flight: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decoding process starts while the file is hashed; if it is gone by the time it gets
+    its job (a broken install, no memory), the user is told it failed and how it ended, not of
+    a broken pipe."""
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest, "_WORKER_MAIN", "import sys; sys.exit(7)")
+    real_key = ingest.file_key
+
+    def slow_key(path: Path) -> str:
+        time.sleep(0.5)  # the worker has ended before its job is sent
+        return real_key(path)
+
+    monkeypatch.setattr(ingest, "file_key", slow_key)
+    with pytest.raises(SourceError, match=r"decoding process ended with 7\)$"):
+        _import(tmp_path / "dead.db", faulty_flight)

@@ -252,7 +252,7 @@ class PacketAssembler:
         return out
 
 
-@record  # (a frozen dataclass sets each field through object.__setattr__: one a packet)
+@record  # (frozen for the type checker; a frozen dataclass would be slower to make)
 class IntactPacket:
     """What :meth:`PacketAssembler.intact` found: every line ``ok`` and the tracker's, the
     header with ``telemetry``, one of ``fixes`` for each line between, the end line with
