@@ -300,13 +300,7 @@ class Rows:
         ):
             self.ok.append((rid, received, text, sentence, tracker))
             return
-        runs = self.runs
-        if runs:
-            first, at, owner, texts = runs[-1]
-            if first + len(texts) == rid and owner == tracker and at == received:
-                texts.append(text)
-                return
-        runs.append((rid, received, tracker, [text]))
+        self.add_run(rid, received, tracker, (text,))
 
     def add_run(self, rid: int, received: str, tracker: str, texts: Sequence[str]) -> None:
         """Ok lines with consecutive ids from ``rid``, each one :meth:`add_ok` would put in a
