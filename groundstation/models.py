@@ -98,6 +98,26 @@ class LinkQuality:
 
 
 @record
+class IntactPacket:
+    """A packet whose lines all decoded ``ok`` as the tracker's, read whole
+    (:meth:`~groundstation.decoding.packets.PacketAssembler.intact`): its lines' ``texts``;
+    the header's telemetry (``when``, ``seq``, ``measured``: battery, internal and external
+    temperature, pressure; ``extras``); one of ``fixes`` for each line between; and the end
+    line's link record (CRC good, ``lost`` packets before it). Plain values, not
+    :class:`Telemetry` and :class:`LinkQuality`: a bulk import makes one for each packet, and
+    goes straight to rows."""
+
+    tracker: str
+    texts: list[str]
+    when: datetime
+    seq: int
+    measured: tuple[float | None, float | None, float | None, float | None]
+    extras: dict[str, str]
+    fixes: list[Fix]
+    lost: int
+
+
+@record
 class StationFix:
     """A position of the ground station itself (its own GPS; a chase car moves)."""
 

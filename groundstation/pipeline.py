@@ -20,8 +20,16 @@ from groundstation.decoding import lean
 from groundstation.decoding.fastpath import body_checksums, unsealed_starts
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.nmea import StreamDecoder
-from groundstation.decoding.packets import IntactPacket, PacketAssembler
-from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Record, SourceEvent
+from groundstation.decoding.packets import PacketAssembler
+from groundstation.models import (
+    Decoded,
+    Fix,
+    IntactPacket,
+    LinkQuality,
+    RawLine,
+    Record,
+    SourceEvent,
+)
 from groundstation.store.database import RowBuilder, Rows
 from groundstation.store.writer import BatchWriter
 
@@ -96,8 +104,7 @@ class RowSink:
         """The lines of a packet that decoded whole (:meth:`PacketAssembler.intact`)."""
         builder = self.builder
         builder.at(source, received_at)
-        builder.packet(first_line_no, packet.texts, packet.tracker, packet.telemetry,
-                       packet.fixes, packet.link)  # fmt: skip
+        builder.packet(first_line_no, packet)
         self.counts.add_ok(packet.fixes, len(packet.texts))
 
     def take(self) -> Rows:

@@ -26,7 +26,7 @@ from firmware_protocol import PacketEnd, ProtocolError, crc16_ccitt
 from firmware_protocol.packet import CRLF, MAX_PACKET_LINES, PacketCheck
 from groundstation.decoding import fastpath, lean
 from groundstation.decoding.nmea import Checkpoint, StreamDecoder
-from groundstation.models import Decoded, Fix, LinkQuality, RawLine, Telemetry, record
+from groundstation.models import Decoded, IntactPacket, LinkQuality, RawLine
 
 CRC_FAILED = "packet failed its CRC16 check"
 ORPHAN = "sentence outside a packet: its tracker is unknown"
@@ -155,9 +155,8 @@ class PacketAssembler:
         self._verified.add(callsign)
         decoder.observe_sequence(callsign, seq)
         lost = decoder.lost_before.get(callsign, 0)
-        link = LinkQuality(callsign, seq, crc_ok=True, lost_before=lost)
-        telemetry = Telemetry(callsign, when, seq, battery, temp_int, temp_ext, pressure, extras)
-        return IntactPacket(callsign, texts, telemetry, fixes, link)
+        measured = (battery, temp_int, temp_ext, pressure)
+        return IntactPacket(callsign, texts, when, seq, measured, extras, fixes, lost)
 
     def radio(self, line: bytes, xor: int | None) -> LinkQuality | None:
         """A plain ``$PHABR`` line between packets: its link record, what feeding it gives;
@@ -250,19 +249,6 @@ class PacketAssembler:
                 d = replace(d, status="rejected", reason=ORPHAN, records=())
             out.append(d)
         return out
-
-
-@record  # (frozen for the type checker; a frozen dataclass would be slower to make)
-class IntactPacket:
-    """What :meth:`PacketAssembler.intact` found: every line ``ok`` and the tracker's, the
-    header with ``telemetry``, one of ``fixes`` for each line between, the end line with
-    ``link``."""
-
-    tracker: str
-    texts: list[str]
-    telemetry: Telemetry
-    fixes: list[Fix]
-    link: LinkQuality
 
 
 def _identity(header: bytes) -> tuple[str, str]:

@@ -23,7 +23,15 @@ from typing import Any
 
 import sqlite_utils
 
-from groundstation.models import Decoded, Fix, LinkQuality, Record, StationFix, Telemetry
+from groundstation.models import (
+    Decoded,
+    Fix,
+    IntactPacket,
+    LinkQuality,
+    Record,
+    StationFix,
+    Telemetry,
+)
 from groundstation.store.schema import LINE_BITS, migrate
 
 log = logging.getLogger(__name__)
@@ -419,34 +427,34 @@ class RowBuilder:
             elif isinstance(rec, StationFix):
                 rows.station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
 
-    def packet(
-        self,
-        first_line_no: int,
-        texts: Sequence[str],
-        tracker: str,
-        telemetry: Telemetry,
-        fixes: Sequence[Fix],
-        link: LinkQuality,
-    ) -> None:
-        """The lines (``texts``) of a packet that decoded whole, all ``ok`` and all the
-        tracker's: what :meth:`line` gives for them, given the header's telemetry, the fixes of
-        the lines between (one each) and the end line's link record. The :mod:`lean` readers
-        took every line, so each may go in a run as it is (:meth:`Rows.add_ok`'s conditions)."""
+    def packet(self, first_line_no: int, packet: IntactPacket) -> None:
+        """The lines of a packet that decoded whole, from ``first_line_no``: what :meth:`line`
+        gives for them. The :mod:`lean` readers took every line, so each may go in a run as it
+        is (:meth:`Rows.add_ok`'s conditions)."""
         rows = self.rows
+        tracker = packet.tracker
         if tracker not in self._seen:
             self._seen.add(tracker)
             rows.trackers.append(tracker)
         sid, received = self.sid, self.received
         base = sid << LINE_BITS
         first = base | first_line_no
+        texts = packet.texts
         count = len(texts)
         rows.lines += count
         rows.add_run(first, received, tracker, texts)
-        rows.telemetry.append(_telemetry_row(telemetry, first))
+        extras = packet.extras
+        # The rows _telemetry_row and _link_row make of the records the header and end line
+        # decode to (the end line's: CRC good, no radio measurements).
+        rows.telemetry.append(
+            (tracker, _iso_cached(packet.when), packet.seq, *packet.measured,
+             _extra_json(extras) if extras else None, first)
+        )  # fmt: skip
         merged = self._fixes
-        for no, fix in enumerate(fixes, start=first_line_no + 1):
+        for no, fix in enumerate(packet.fixes, start=first_line_no + 1):
             _merge_fix(merged, fix, base | no)
-        rows.links.append(_link_row(link, received, base | (first_line_no + count - 1)))
+        last = base | (first_line_no + count - 1)
+        rows.links.append((tracker, received, packet.seq, None, None, None, 1, packet.lost, last))
 
     def radio(self, line_no: int, text: str, link: LinkQuality) -> None:
         """A ``$PHABR`` line a :mod:`lean` reader took, and its link record: what :meth:`line`
