@@ -229,7 +229,8 @@ def _end_worker(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None:
-            pipe.close()
+            with contextlib.suppress(OSError):  # (the job left unsent to a process now gone)
+                pipe.close()
 
 
 def _import_in_worker(
