@@ -190,7 +190,8 @@ class _Job:
 
 
 _WORKER_MAIN = (
-    "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "if {here!r} not in sys.path: sys.path.insert(0, {here!r})\n"
     "from groundstation.ingest import decode_worker; decode_worker()"
 )
 
@@ -198,8 +199,13 @@ _WORKER_MAIN = (
 def _start_worker() -> subprocess.Popen[bytes]:
     """A decoding process (:func:`decode_worker`), waiting for its job on stdin. It ignores
     Ctrl-C from its first statement, before its imports: the importing process decides when to
-    stop it. (Other signals to the terminal's process group end it as they end this one.)"""
-    command = [sys.executable, "-c", _WORKER_MAIN]
+    stop it. (Other signals to the terminal's process group end it as they end this one.)
+
+    It runs the code this process runs: the folder this package was imported from is on its
+    path (first, unless it is there already, as site-packages is), and the current folder is
+    not (``-P``): it may hold another ``groundstation``."""
+    here = str(Path(__file__).resolve().parent.parent)
+    command = [sys.executable, "-P", "-c", _WORKER_MAIN.format(here=here)]
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     _widen_pipe(proc.stdout.fileno())

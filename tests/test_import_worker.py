@@ -85,3 +85,18 @@ def test_a_worker_that_dies_starting_up_is_reported_plainly(
     monkeypatch.setattr(ingest, "file_key", slow_key)
     with pytest.raises(SourceError, match=r"decoding process ended with 7\)$"):
         _import(tmp_path / "dead.db", faulty_flight)
+
+
+def test_the_worker_runs_this_code_whatever_folder_the_import_runs_in(
+    faulty_flight: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Importing from a folder that holds another ``groundstation`` (an old checkout, say)
+    must not decode with that one: the decoding process imports what the command runs."""
+    decoy = tmp_path / "elsewhere" / "groundstation"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit(99)  # not the ground station\n")
+    monkeypatch.chdir(decoy.parent)
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)
+    here = _import(tmp_path / "here.db", faulty_flight)
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    assert _import(tmp_path / "there.db", faulty_flight) == here
