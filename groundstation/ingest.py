@@ -12,7 +12,6 @@ import gc
 import logging
 import os
 import pickle
-import signal
 import subprocess
 import sys
 import threading
@@ -293,7 +292,8 @@ def _import_in_worker(
 def decode_worker() -> None:
     """The decoding process of a bulk import: a pickled :class:`_Job` on stdin, pickled
     ``("rows", Rows, bytes read)`` messages and a final ``("done", counts)`` on stdout.
-    When the importing process is gone (it was killed), this one ends quietly."""
+    When the importing process is gone (it was killed), this one ends quietly. Ctrl-C is
+    ignored before this runs (:data:`_WORKER_MAIN`): the importing process decides when to stop."""
     try:
         _decode_job()
     except (BrokenPipeError, EOFError):  # nobody left to read the rows or send the job
@@ -301,7 +301,6 @@ def decode_worker() -> None:
 
 
 def _decode_job() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the importing process decides when to stop
     # Decoding makes millions of short-lived objects and almost no reference cycles: collect
     # the youngest generation about 70 times less often than the default (700), the older two
     # half as often (measured: 6 % less CPU for the same work).
