@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -81,7 +81,8 @@ def import_file(
         if worker is not None:
             assert writer is not None
             job = _Job(path, key, info.id, info.name, tracker or info.name, day, received)
-            finished = _import_in_worker(worker, job, pipeline, counts, progress, stop)
+            with _rare_collections():
+                finished = _import_in_worker(worker, job, pipeline, counts, progress, stop)
             # Complete only once every line is committed: a kill after this adds nothing more.
             if finished and writer.flush(timeout=None) and writer.error is None:
                 store.mark_complete(key)
@@ -300,11 +301,27 @@ def decode_worker() -> None:
         os._exit(1)  # (not exit: flushing stdout would fail, loudly, once more)
 
 
-def _decode_job() -> None:
-    # Decoding makes millions of short-lived objects and almost no reference cycles: collect
-    # the youngest generation about 70 times less often than the default (700), the older two
-    # half as often (measured: 6 % less CPU for the same work).
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect garbage rarely while rows stream through: decoding them (the worker) and taking
+    them in (the importing process) makes millions of short-lived objects and almost no
+    reference cycles. The youngest generation is collected about 70 times less often than by
+    default (700 allocations), the older two half as often. Measured on a 1M-line import: 6 %
+    less CPU in the worker; in the importing process ~8 % less (7-20 % on single runs)."""
+    before = gc.get_threshold()
     gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _decode_job() -> None:
+    with _rare_collections():
+        _decode_rows()
+
+
+def _decode_rows() -> None:
     job: _Job = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     ingest = LineIngest(job.key, job.tracker, live_clock=False)
