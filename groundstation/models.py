@@ -102,7 +102,8 @@ class IntactPacket:
     """A packet whose lines all decoded ``ok`` as the tracker's, read whole
     (:meth:`~groundstation.decoding.packets.PacketAssembler.intact`): its lines' ``texts``;
     the header's telemetry (``when``, ``seq``, ``measured``: battery, internal and external
-    temperature, pressure; ``extras``); one of ``fixes`` for each line between; and the end
+    temperature, pressure; ``extras`` as the JSON text the telemetry table stores, None when
+    there are none); one of ``fixes`` for each line between; and the end
     line's link record (CRC good, ``lost`` packets before it). Plain values, not
     :class:`Telemetry` and :class:`LinkQuality`: a bulk import makes one for each packet, and
     goes straight to rows."""
@@ -112,7 +113,7 @@ class IntactPacket:
     when: datetime
     seq: int
     measured: tuple[float | None, float | None, float | None, float | None]
-    extras: dict[str, str]
+    extras: str | None
     fixes: list[Fix]
     lost: int
 

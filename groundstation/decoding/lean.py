@@ -24,6 +24,7 @@ from firmware_protocol.proprietary import BATTERY, MAX_LINE_BYTES, PRESSURE, RSS
 from groundstation.decoding import fastpath
 from groundstation.decoding.fields import KNOTS_TO_MPS, FieldError, coordinate, ddmmyy, time_of_day
 from groundstation.decoding.framing import MAX_LINE
+from groundstation.store.database import extra_json
 
 _DEC = r"-?[0-9]+(?:\.[0-9]+)?"  # firmware_protocol's decimal field
 _UDEC = r"[0-9]+(?:\.[0-9]+)?"  # a plain unsigned NMEA number
@@ -73,9 +74,9 @@ gives whole, and each line is one its reader above would match (checksums not ye
 
 
 Header = tuple[str, str, int, time, float | None, float | None, float | None, float | None,
-               dict[str, str]]  # fmt: skip
+               str | None]  # fmt: skip
 """callsign, sequence number as sent and as a number, time, battery, internal and external
-temperature, pressure, extras."""
+temperature, pressure, and the extras as the telemetry table stores them (:func:`extras_json`)."""
 Radio = tuple[str, int, float | None, float | None, float | None]
 """callsign, sequence number, RSSI, SNR, frequency error."""
 Position = tuple[str, str, time, float, float, float | None, float | None, float | None,
@@ -125,10 +126,27 @@ def header_fields(fields: Sequence[str]) -> Header | None:
             _decimal(temp_int, *_TEMPERATURE),
             _decimal(temp_ext, *_TEMPERATURE),
             _decimal(pressure, *_PRESSURE),
-            fastpath.extras(extras),
+            extras_json(extras),
         )  # fmt: skip
     except (ValueError, ProtocolError):
         return None
+
+
+_EXTRAS_JSON: dict[str, str | None] = {}
+
+
+def extras_json(text: str) -> str | None:
+    """A header's extras (``key=value;...``) as the JSON text the telemetry table stores for
+    them, None when there are none; remembered for the few distinct extras a flight sends.
+    ProtocolError as :func:`fastpath.extras` raises it."""
+    if text in _EXTRAS_JSON:
+        return _EXTRAS_JSON[text]
+    extras = fastpath.extras(text)
+    found = extra_json(extras) if extras else None
+    if len(_EXTRAS_JSON) > 4096:
+        _EXTRAS_JSON.clear()
+    _EXTRAS_JSON[text] = found
+    return found
 
 
 def end(text: str, xor: int | None) -> tuple[str, str, int] | None:

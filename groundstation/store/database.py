@@ -337,7 +337,9 @@ class Rows:
 _EXTRA_JSON: dict[tuple[tuple[str, str], ...], str] = {}
 
 
-def _extra_json(extra: dict[str, str]) -> str:
+def extra_json(extra: dict[str, str]) -> str:
+    """How the telemetry table stores a record's extra fields (remembered: a flight sends
+    few distinct ones)."""
     key = tuple(extra.items())
     text = _EXTRA_JSON.get(key)
     if text is None:
@@ -455,15 +457,30 @@ class RowBuilder:
         count = len(texts)
         rows.lines += count
         rows.add_run(first, received, tracker, texts)
-        extras = packet.extras
         # The rows _telemetry_row and _link_row make of the records the header and end line
         # decode to (the end line's: CRC good, no radio measurements).
         rows.telemetry.append(
-            (tracker, _iso_cached(packet.when), packet.seq, *packet.measured,
-             _extra_json(extras) if extras else None, first)
+            (tracker, _iso_cached(packet.when), packet.seq, *packet.measured, packet.extras,
+             first)
         )  # fmt: skip
         merged = self._fixes
-        for no, fix in enumerate(packet.fixes, start=first_line_no + 1):
+        fixes = packet.fixes
+        if len(fixes) == 2 and fixes[0].time == fixes[1].time:  # (GGA and RMC of one epoch)
+            a, b = fixes
+            key = (tracker, _iso_cached(a.time))
+            if key not in merged:  # the row _merge_fix makes of a, its gaps filled from b
+                merged[key] = [
+                    tracker, key[1], a.lat, a.lon,
+                    b.alt_m if a.alt_m is None else a.alt_m,
+                    b.speed_mps if a.speed_mps is None else a.speed_mps,
+                    b.course_deg if a.course_deg is None else a.course_deg,
+                    b.sats if a.sats is None else a.sats,
+                    b.hdop if a.hdop is None else a.hdop,
+                    b.quality if a.quality is None else a.quality,
+                    a.sentence, base | (first_line_no + 1),
+                ]  # fmt: skip
+                fixes = []
+        for no, fix in enumerate(fixes, start=first_line_no + 1):
             _merge_fix(merged, fix, base | no)
         last = base | (first_line_no + count - 1)
         rows.links.append((tracker, received, packet.seq, None, None, None, 1, packet.lost, last))
@@ -493,7 +510,7 @@ def _telemetry_row(rec: Telemetry, raw_id: int) -> tuple[object, ...]:
     return (
         rec.tracker, _iso_cached(rec.time) if rec.time else None, rec.seq, rec.battery_v,
         rec.temp_int_c, rec.temp_ext_c, rec.pressure_hpa,
-        _extra_json(rec.extra) if rec.extra else None, raw_id,
+        extra_json(rec.extra) if rec.extra else None, raw_id,
     )  # fmt: skip
 
 
