@@ -227,7 +227,7 @@ class Store:
     def db(self) -> sqlite_utils.Database:
         """The connection as sqlite-utils sees it, for queries. Made (and sqlite-utils imported)
         when first asked for: the writer and a bulk import's decoding process never need it,
-        and importing it took ~0.1 s of every command's start-up."""
+        and importing it took 30-50 ms of every command's start-up."""
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
