@@ -39,7 +39,9 @@ EventKind = Literal[
 
 @dataclass(frozen=True, slots=True)
 class LogEvent:
-    """One line of the event log. ``tracker`` and ``text`` are untrusted (show them safely)."""
+    """One line of the event log. ``tracker`` and ``text`` are untrusted (show them safely).
+    ``time`` is on the tracker's clock (its fixes' times) for a tracker's events, and on this
+    computer's for the ports': in a replay or the sped-up demo the two differ."""
 
     time: datetime
     kind: EventKind
@@ -218,7 +220,8 @@ class LiveModel:
         if t.stale:
             gap = received - t.last_received if t.last_received else timedelta(0)
             t.stale = False
-            self._event(received, "signal regained", t.name, f"signal regained after {_span(gap)}")
+            when = t.tracker_now(received) or received  # (before this packet's fix is taken)
+            self._event(when, "signal regained", t.name, f"signal regained after {_span(gap)}")
         if t.last_received is None or received > t.last_received:
             t.last_received = received
 
@@ -279,7 +282,8 @@ class LiveModel:
             if not t.stale and age is not None and age > limit:
                 t.stale = True
                 changed.add(t.name)
-                self._event(now, "signal lost", t.name, f"signal lost: nothing for {_span_s(age)}")
+                when = t.tracker_now(now) or now
+                self._event(when, "signal lost", t.name, f"signal lost: nothing for {_span_s(age)}")
         return changed
 
     # -- analysis ------------------------------------------------------------------------------

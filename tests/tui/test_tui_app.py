@@ -129,6 +129,34 @@ async def test_stale_trackers_turn_red_and_their_age_keeps_counting(settings_for
         assert "after 1m42s" in regained[0].text
 
 
+async def test_a_replayed_trackers_signal_events_are_on_its_own_clock(settings_for):
+    """A replayed log or the sped-up demo: fix times are not the laptop's clock. Losing and
+    regaining a tracker's signal is logged on the tracker's clock, as its launch and burst are,
+    so the event log reads in one time; before, they came out at the laptop's time."""
+    behind = timedelta(hours=3)  # the log's fixes were made three hours before the replay
+
+    def replayed(seconds: float) -> Decoded:
+        at = T0 + timedelta(seconds=seconds)
+        return line("EMU1", Fix("EMU1", at - behind, 52.2, 0.1, 100.0), at=at)
+
+    clock = Clock(T0)
+    app = LiveApp(settings_for(clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.inbox.put([replayed(0)])
+        await settle(app, pilot)
+        clock.advance(40)  # silent past the 30 s limit
+        await settle(app, pilot)
+        clock.advance(5)
+        app.inbox.put([replayed(45)])
+        await settle(app, pilot)
+        stamps = {e.kind: e.time for e in app.model.events if e.tracker == "EMU1"}
+        assert stamps["signal lost"] == T0 - behind + timedelta(seconds=40)
+        assert stamps["signal regained"] == T0 - behind + timedelta(seconds=45)
+        shown = [row.text for row in app.main.query_one(EventLog).lines]
+        assert any(r.startswith("09:00:40 EMU1 signal lost") for r in shown), shown
+        assert any(r.startswith("09:00:45 EMU1 signal regained") for r in shown), shown
+
+
 async def test_port_unplugged_and_back_low_battery_and_link_counts(settings_for):
     clock = Clock(T0)
     app = LiveApp(settings_for(clock))
