@@ -97,8 +97,7 @@ class LiveApp(App[None]):
         detail.border_title = "Selected tracker"
         boundaries = self.settings.boundaries
         if boundaries:
-            detail.where = Whereabouts(boundaries)
-            detail.query_one("#detail-text").styles.height = 5 + min(3, len(boundaries))
+            detail.where = Whereabouts(boundaries)  # (a line each: the text grows to fit)
         self.set_interval(self.settings.drain_interval_s, self.drain)
         self.set_interval(1.0, self.tick)
         self.start_sources()

@@ -222,6 +222,26 @@ async def test_a_long_event_wraps_in_a_narrow_pane_instead_of_losing_its_end(
         assert len(rows) > len(app.model.events)  # some did need a second line
 
 
+async def test_the_boundary_line_wraps_in_a_narrow_detail_pane_instead_of_losing_its_end(
+    fleet, border
+):
+    """At 80x24 the line for a watched boundary ("Border: 4.4 km right, lands right, crossed
+    1x") is wider than the pane: it goes on below (the plot gives up a row), where it was cut."""
+    app = fleet_app(fleet, border)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fed(app, fleet, pilot)
+        for key in "fff":  # only the trackers that crossed: their line says so at its end
+            await pilot.press(key)
+        await pilot.pause()
+        text = app.main.query_one("#detail-text")
+        rows = [text.render_line(y).text.rstrip() for y in range(text.size.height)]
+        boundary = app.main.query_one(DetailPane).text.plain.splitlines()[-1]
+        assert boundary.startswith("Border: ") and boundary.endswith("crossed 1x"), boundary
+        assert len(boundary) > text.content_region.width
+        assert re.sub(r"\s", "", boundary) in re.sub(r"\s", "", "".join(rows)), rows
+        assert app.main.query_one("#altitude-plot").size.height >= 2  # still a plot below
+
+
 async def test_each_crossing_is_logged_once_with_its_time_as_the_fleet_flies(fleet, border):
     """Fed as a receiver delivers it, a few seconds at a time, with the screen drawn between."""
     app = fleet_app(fleet, border)

@@ -31,7 +31,7 @@ def describe(
 ) -> Text:
     """The lines above the plot (the callsign and any telemetry text are shown literally),
     ending with one line per watched boundary if ``around`` knows any."""
-    out = Text(no_wrap=True, overflow="ellipsis")
+    out = Text(overflow="fold")  # a line too long for the pane (a boundary's) goes on below
     out.append_text(safe(t.name, "bold"))
     fix = t.last_fix
     analysis = t.analysis
@@ -107,6 +107,9 @@ class DetailPane(Vertical):
     """Shows one tracker; ``show`` is called when it is selected or its data changed."""
 
     text = Text()
+    rows = 0
+    """How many rows ``text`` took when last shown: the pane is laid out again (the plot
+    gives or takes room) only when that changes."""
     where: Whereabouts | None = None
     """The boundaries watched (the app sets this at start)."""
 
@@ -128,7 +131,9 @@ class DetailPane(Vertical):
         described = describe(t, now, station, self.where)
         if described != self.text:
             self.text = described
-            text.update(described, layout=False)
+            rows = len(described.wrap(self.app.console, max(1, text.content_region.width)))
+            text.update(described, layout=rows != self.rows)
+            self.rows = rows
         if not plot:
             return
         points = plot_points(t)
