@@ -94,10 +94,10 @@ def storage_floor_seconds(db: Path, into: Path, batch: int = 20_000) -> float:
             setattr(rows, field, [list(r) for r in part] if field == "fixes" else part)
         parts.append(rows)
     store = Store(into)
-    start = time.perf_counter()
+    began = time.perf_counter()
     for rows in parts:
         store.write_rows([rows])
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - began
     store.close()
     return elapsed
 

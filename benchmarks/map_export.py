@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from firmware_protocol.emulator import SimulationConfig, fly  # noqa: E402
 from firmware_protocol.emulator.sensors import reports  # noqa: E402
 from groundstation.export import FlightExport, build_map, predictions_during  # noqa: E402
-from groundstation.export.map_html import AltitudeScale, simplified_runs  # noqa: E402
+from groundstation.export.colors import AltitudeScale  # noqa: E402
+from groundstation.export.map_html import simplified_runs  # noqa: E402
 from groundstation.flight import split_flights  # noqa: E402
 from groundstation.models import Fix  # noqa: E402
 

@@ -23,4 +23,3 @@ from groundstation.printable import printable
 def test_controls_and_direction_overrides_are_shown_not_obeyed(raw: str, shown: str) -> None:
     assert printable(raw) == shown
     assert printable(raw).isprintable()
-
