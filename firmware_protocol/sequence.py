@@ -103,6 +103,20 @@ class SequenceTracker:
         state.recent = [seq]
         return SequenceEvent("restart", 0)
 
+    def is_next(self, callsign: str, seq: int) -> bool:
+        """``seq`` comes right after the callsign's last number, with none missing (the
+        commonest case: :meth:`observe` would count nothing lost)."""
+        state = self._states.get(callsign)
+        return state is not None and not state.missing and (seq - state.last) % SEQ_MODULUS == 1
+
+    def advance(self, callsign: str, seq: int) -> None:
+        """:meth:`observe` of a number :meth:`is_next` said is next, without its event (the
+        event says "next", nothing lost)."""
+        state = self._states[callsign]
+        state.received += 1
+        self._remember(state, seq)
+        state.last = seq
+
     def _remember(self, state: _State, seq: int) -> None:
         state.recent.append(seq)
         if len(state.recent) > self.window:

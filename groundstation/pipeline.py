@@ -71,6 +71,14 @@ class Counts:
                 epochs[rec.tracker] = rec.time
                 self.fixes += 1
 
+    def add_epoch(self, tracker: str, time: datetime, lines: int) -> None:
+        """:meth:`add_ok` of lines whose records are fixes of one tracker's one epoch."""
+        self.lines += lines
+        self.ok += lines
+        if self._epochs.get(tracker) != time:
+            self._epochs[tracker] = time
+            self.fixes += 1
+
     def summary(self) -> str:
         return f"{self.name}: {self.lines} lines, {self.fixes} fixes, {self.rejected} rejected"
 
@@ -106,6 +114,24 @@ class RowSink:
         builder.at(source, received_at)
         builder.packet(first_line_no, packet)
         self.counts.add_ok(packet.fixes, len(packet.texts))
+
+    def add_steady(
+        self,
+        source: str,
+        received_at: datetime,
+        first_line_no: int,
+        texts: list[str],
+        when: datetime,
+        head: lean.Header,
+        gga: lean.Position,
+        rmc: lean.Position,
+    ) -> None:
+        """:meth:`add_packet` of a packet :meth:`PacketAssembler.steady_read` took (at
+        ``when``): the same rows and counts, from what its lines read as."""
+        builder = self.builder
+        builder.at(source, received_at)
+        builder.steady(first_line_no, texts, when, head, gga, rmc)
+        self.counts.add_epoch(head[0], when, len(texts))  # (its GGA and RMC are one fix)
 
     def take(self) -> Rows:
         """The rows so far; the sink starts again empty."""
@@ -204,14 +230,16 @@ class LineIngest:
             body = data[start:end_at]
             if body.count(b"\r\n") != 3:  # LF endings (or mixed): the CRC counts CRLF
                 body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-            packet = packets.intact_read(
-                [g[0], g[9], g[21], g[32]], head, lean.end_fields(g[33:36]), [gga, rmc],
-                body, arrival,
-            )  # fmt: skip
-            if packet is None:
-                continue
+            texts, end = [g[0], g[9], g[21], g[32]], lean.end_fields(g[33:36])
             n = self.next_line_no
-            sink.add_packet(key, received_at, n, packet)
+            when = packets.steady_read(head, end, gga, rmc, body)
+            if when is not None:
+                sink.add_steady(key, received_at, n, texts, when, head, gga, rmc)
+            else:
+                packet = packets.intact_read(texts, head, end, [gga, rmc], body, arrival)
+                if packet is None:
+                    continue
+                sink.add_packet(key, received_at, n, packet)
             n += 4
             done = stop
             if g[36] is not None:

@@ -384,6 +384,50 @@ class StreamDecoder:
             fixes.append(fix)
         return when, fixes
 
+    def steady_packet(
+        self, callsign: str, tod: time, gga: lean.Position, rmc: lean.Position, seq: int
+    ) -> datetime | None:
+        """:meth:`intact_packet` and :meth:`observe_sequence` of a packet (not live) whose GGA
+        and RMC give one epoch at the header's time and place, the RMC dated, in the steady
+        state of a flight: the tracker's clock dated and standing earlier that day, the fix
+        plausible, the sequence number next in line. Returns the packet's time, with the
+        decoder as those two leave it; None, with nothing changed, for any other packet."""
+        plausible = self._plausible
+        clock = self._clocks.get(callsign)
+        day = rmc[11]
+        if (
+            plausible is None
+            or clock is None
+            or clock.last is None
+            or not clock.dated
+            or day is None
+            or day <= _ERA_START
+            or day != clock.last.date()
+            or gga[2] != tod
+            or rmc[2] != tod
+            or gga[3] != rmc[3]
+            or gga[4] != rmc[4]
+            or self.station
+            or self.current_tracker != self.default_tracker
+        ):
+            return None
+        when = _utc(day, tod)
+        if when < clock.last or when - clock.last > _HALF_DAY:
+            return None  # (_when would move the header's time to another day)
+        sequences = self.sequences
+        if not sequences.is_next(callsign, seq) or not plausible.steady(
+            callsign, when, gga[3], gga[4], gga[5]
+        ):
+            return None
+        clock.last = self._source_clock.last = when
+        self._last_fix[callsign] = Fix(
+            callsign, when, rmc[3], rmc[4], rmc[5], rmc[6], rmc[7], rmc[8], rmc[9], rmc[10],
+            rmc[0],
+        )  # fmt: skip
+        sequences.advance(callsign, seq)
+        self.lost_before[callsign] = 0  # (what observe_sequence sets for the next number)
+        return when
+
     def observe_sequence(self, callsign: str, seq: int) -> None:
         """Count packets lost before this one (called once a packet is trusted)."""
         self.lost_before[callsign] = max(0, self.sequences.observe(callsign, seq).lost)

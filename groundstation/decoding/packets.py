@@ -21,6 +21,7 @@ link that never carried a packet belongs to the source's default tracker, as bef
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from firmware_protocol import PacketEnd, ProtocolError, crc16_ccitt
 from firmware_protocol.packet import CRLF, MAX_PACKET_LINES, PacketCheck
@@ -157,6 +158,31 @@ class PacketAssembler:
         lost = decoder.lost_before.get(callsign, 0)
         measured = (battery, temp_int, temp_ext, pressure)
         return IntactPacket(callsign, texts, when, seq, measured, extras, fixes, lost)
+
+    def steady_read(
+        self,
+        head: lean.Header,
+        end: tuple[str, str, int],
+        gga: lean.Position,
+        rmc: lean.Position,
+        body: bytes,
+    ) -> datetime | None:
+        """:meth:`intact_read` of a packet of a header, GGA, RMC and end line that
+        :meth:`StreamDecoder.steady_packet` takes (the commonest packet, in a flight's steady
+        state): its time, with the decoder and this assembler as :meth:`intact_read` leaves
+        them, and no records made. None, with nothing changed, for any other packet."""
+        callsign, seq_text, seq, tod = head[0], head[1], head[2], head[3]
+        if not (
+            end[0] == callsign
+            and str(int(end[1])) == seq_text  # the end line repeats the header's identity
+            and end[2] == crc16_ccitt(body)
+        ):
+            return None
+        when = self.decoder.steady_packet(callsign, tod, gga, rmc, seq)
+        if when is not None:
+            self._protocol = True
+            self._verified.add(callsign)
+        return when
 
     def radio(self, line: bytes, xor: int | None) -> LinkQuality | None:
         """A plain ``$PHABR`` line between packets: its link record, what feeding it gives;

@@ -61,6 +61,29 @@ class Plausibility:
         else:
             self._strikes[tracker] = strikes
 
+    def steady(
+        self, tracker: str, when: datetime, lat: float, lon: float, alt: float | None
+    ) -> bool:
+        """:meth:`check` of an epoch's GGA (``alt``) and then its RMC (no altitude) at the same
+        time and place, no receive time, when both pass and the epoch is not older than the
+        tracker's latest fix: remembered as :meth:`check` leaves it (the RMC's, without an
+        altitude). False, with nothing changed, otherwise: :meth:`check` them."""
+        last = self._last.get(tracker)
+        if last is None or when < last.time or when - last.time > MAX_TIME_JUMP:
+            return False
+        if alt is not None and not (MIN_ALT_M <= alt <= MAX_ALT_M):
+            return False
+        if not (lat == last.lat and lon == last.lon and (alt is None or alt == last.alt)):
+            dt = (when - last.time).total_seconds()
+            dist = ground_distance_m(last.lat, last.lon, lat, lon)
+            if alt is not None and last.alt is not None:
+                dist = math.hypot(dist, alt - last.alt)
+            if dist > 300.0 + self.max_speed_mps * dt:
+                return False
+        self._strikes[tracker] = 0
+        self._last[tracker] = _Last(when, lat, lon, None)
+        return True
+
     def check(
         self,
         tracker: str,

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from groundstation.decoding.lean import Header, Position
+
 from groundstation.models import (
     Decoded,
     Fix,
@@ -484,6 +486,54 @@ class RowBuilder:
             _merge_fix(merged, fix, base | no)
         last = base | (first_line_no + count - 1)
         rows.links.append((tracker, received, packet.seq, None, None, None, 1, packet.lost, last))
+
+    def steady(
+        self,
+        first_line_no: int,
+        texts: list[str],
+        when: datetime,
+        head: Header,
+        gga: Position,
+        rmc: Position,
+    ) -> None:
+        """:meth:`packet` of a packet of a header, GGA, RMC and end line that
+        :meth:`StreamDecoder.steady_packet` took at ``when`` (the GGA and RMC one epoch,
+        nothing lost before it), from what the :mod:`lean` readers read its lines as."""
+        rows = self.rows
+        tracker = head[0]
+        if tracker not in self._seen:
+            self._seen.add(tracker)
+            rows.trackers.append(tracker)
+        sid, received = self.sid, self.received
+        base = sid << LINE_BITS
+        first = base | first_line_no
+        rows.lines += len(texts)
+        rows.add_run(first, received, tracker, texts)
+        stamp = _iso_cached(when)
+        rows.telemetry.append(
+            (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8], first)
+        )
+        key = (tracker, stamp)
+        if key in self._fixes:  # (an epoch seen before in this chunk: merged as ever)
+            for no, (name, _, _, lat, lon, alt, speed, course, sats, hdop, quality, _) in (
+                (first_line_no + 1, gga),
+                (first_line_no + 2, rmc),
+            ):
+                fix = Fix(tracker, when, lat, lon, alt, speed, course, sats, hdop, quality, name)
+                _merge_fix(self._fixes, fix, base | no)
+        else:  # the row _merge_fix makes of the GGA, its gaps filled from the RMC
+            self._fixes[key] = [
+                tracker, stamp, gga[3], gga[4],
+                rmc[5] if gga[5] is None else gga[5],
+                rmc[6] if gga[6] is None else gga[6],
+                rmc[7] if gga[7] is None else gga[7],
+                rmc[8] if gga[8] is None else gga[8],
+                rmc[9] if gga[9] is None else gga[9],
+                rmc[10] if gga[10] is None else gga[10],
+                gga[0], base | (first_line_no + 1),
+            ]  # fmt: skip
+        last = base | (first_line_no + len(texts) - 1)
+        rows.links.append((tracker, received, head[2], None, None, None, 1, 0, last))
 
     def radio(self, line_no: int, text: str, link: LinkQuality) -> None:
         """A ``$PHABR`` line a :mod:`lean` reader took, and its link record: what :meth:`line`
