@@ -464,45 +464,31 @@ class RowBuilder:
         """The lines of a packet that decoded whole, from ``first_line_no``: what :meth:`line`
         gives for them. The :mod:`lean` readers took every line, so each may go in a run as it
         is (:meth:`Rows.add_ok`'s conditions)."""
-        rows = self.rows
-        tracker = packet.tracker
-        if tracker not in self._seen:
-            self._seen.add(tracker)
-            rows.trackers.append(tracker)
-        sid, received = self.sid, self.received
-        base = sid << LINE_BITS
+        tracker, texts = packet.tracker, packet.texts
+        base = self._packet_lines(first_line_no, tracker, texts)
         first = base | first_line_no
-        texts = packet.texts
-        count = len(texts)
-        rows.lines += count
-        rows.add_run(first, received, tracker, texts)
         # The rows _telemetry_row and _link_row make of the records the header and end line
         # decode to (the end line's: CRC good, no radio measurements).
-        rows.telemetry.append(
+        self.rows.telemetry.append(
             (tracker, _iso_cached(packet.when), packet.seq, *packet.measured, packet.extras,
              first)
         )  # fmt: skip
-        merged = self._fixes
         fixes = packet.fixes
         if len(fixes) == 2 and fixes[0].time == fixes[1].time:  # (GGA and RMC of one epoch)
             a, b = fixes
-            key = (tracker, _iso_cached(a.time))
-            if key not in merged:  # the row _merge_fix makes of a, its gaps filled from b
-                merged[key] = [
-                    tracker, key[1], a.lat, a.lon,
-                    b.alt_m if a.alt_m is None else a.alt_m,
-                    b.speed_mps if a.speed_mps is None else a.speed_mps,
-                    b.course_deg if a.course_deg is None else a.course_deg,
-                    b.sats if a.sats is None else a.sats,
-                    b.hdop if a.hdop is None else a.hdop,
-                    b.quality if a.quality is None else a.quality,
-                    a.sentence, base | (first_line_no + 1),
-                ]  # fmt: skip
+            if self._epoch(
+                (tracker, _iso_cached(a.time)), a.lat, a.lon,
+                (a.alt_m, a.speed_mps, a.course_deg, a.sats, a.hdop, a.quality),
+                (b.alt_m, b.speed_mps, b.course_deg, b.sats, b.hdop, b.quality),
+                a.sentence, base | (first_line_no + 1),
+            ):  # fmt: skip
                 fixes = []
         for no, fix in enumerate(fixes, start=first_line_no + 1):
-            _merge_fix(merged, fix, base | no)
-        last = base | (first_line_no + count - 1)
-        rows.links.append((tracker, received, packet.seq, None, None, None, 1, packet.lost, last))
+            _merge_fix(self._fixes, fix, base | no)
+        last = base | (first_line_no + len(texts) - 1)
+        self.rows.links.append(
+            (tracker, self.received, packet.seq, None, None, None, 1, packet.lost, last)
+        )
 
     def steady(
         self,
@@ -516,41 +502,67 @@ class RowBuilder:
         """:meth:`packet` of a packet of a header, GGA, RMC and end line that
         :meth:`StreamDecoder.steady_packet` took at ``when`` (the GGA and RMC one epoch,
         nothing lost before it), from what the :mod:`lean` readers read its lines as."""
-        rows = self.rows
         tracker = head[0]
-        if tracker not in self._seen:
-            self._seen.add(tracker)
-            rows.trackers.append(tracker)
-        sid, received = self.sid, self.received
-        base = sid << LINE_BITS
-        first = base | first_line_no
-        rows.lines += len(texts)
-        rows.add_run(first, received, tracker, texts)
+        base = self._packet_lines(first_line_no, tracker, texts)
+        rows = self.rows
         stamp = _iso_cached(when)
         rows.telemetry.append(
-            (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8], first)
-        )
-        key = (tracker, stamp)
-        if key in self._fixes:  # (an epoch seen before in this chunk: merged as ever)
+            (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8],
+             base | first_line_no)
+        )  # fmt: skip
+        if not self._epoch(
+            (tracker, stamp), gga[3], gga[4], gga[5:11], rmc[5:11], gga[0],
+            base | (first_line_no + 1),
+        ):  # fmt: skip
             for no, (name, _, _, lat, lon, alt, speed, course, sats, hdop, quality, _) in (
                 (first_line_no + 1, gga),
                 (first_line_no + 2, rmc),
             ):
                 fix = Fix(tracker, when, lat, lon, alt, speed, course, sats, hdop, quality, name)
                 _merge_fix(self._fixes, fix, base | no)
-        else:  # the row _merge_fix makes of the GGA, its gaps filled from the RMC
-            self._fixes[key] = [
-                tracker, stamp, gga[3], gga[4],
-                rmc[5] if gga[5] is None else gga[5],
-                rmc[6] if gga[6] is None else gga[6],
-                rmc[7] if gga[7] is None else gga[7],
-                rmc[8] if gga[8] is None else gga[8],
-                rmc[9] if gga[9] is None else gga[9],
-                rmc[10] if gga[10] is None else gga[10],
-                gga[0], base | (first_line_no + 1),
-            ]  # fmt: skip
         last = base | (first_line_no + len(texts) - 1)
-        rows.links.append((tracker, received, head[2], None, None, None, 1, 0, last))
+        rows.links.append((tracker, self.received, head[2], None, None, None, 1, 0, last))
+
+    def _packet_lines(self, first_line_no: int, tracker: str, texts: list[str]) -> int:
+        """A packet's lines from ``first_line_no``, all ok and the tracker's, into a run;
+        returns the base of their ids (the source's)."""
+        rows = self.rows
+        if tracker not in self._seen:
+            self._seen.add(tracker)
+            rows.trackers.append(tracker)
+        base = self.sid << LINE_BITS
+        rows.lines += len(texts)
+        rows.add_run(base | first_line_no, self.received, tracker, texts)
+        return base
+
+    def _epoch(
+        self,
+        key: tuple[str, str],
+        lat: float,
+        lon: float,
+        first: Sequence[object],
+        then: Sequence[object],
+        sentence: str | None,
+        raw_id: int,
+    ) -> bool:
+        """The fix row of one epoch (``key``: tracker and time) from its first sentence, the
+        gaps in its measurements (``first``: altitude, speed, course, satellites, HDOP,
+        quality) filled from the second's (``then``): what :func:`_merge_fix` makes of the
+        two. False, with nothing done, when this chunk has that epoch already."""
+        merged = self._fixes
+        if key in merged:
+            return False
+        merged[key] = [
+            key[0], key[1], lat, lon,
+            then[0] if first[0] is None else first[0],
+            then[1] if first[1] is None else first[1],
+            then[2] if first[2] is None else first[2],
+            then[3] if first[3] is None else first[3],
+            then[4] if first[4] is None else first[4],
+            then[5] if first[5] is None else first[5],
+            sentence, raw_id,
+        ]  # fmt: skip
+        return True
 
     def radio(self, line_no: int, text: str, link: LinkQuality) -> None:
         """A ``$PHABR`` line a :mod:`lean` reader took, and its link record: what :meth:`line`
