@@ -333,13 +333,9 @@ def _decode_rows() -> None:
     received = job.received
     for chunk in read_chunks(job.path):
         ingest.feed_rows(chunk, received, sink)
-        rows = sink.take()
-        rows.encode_runs()
-        _send(out, ("rows", rows, len(chunk)))
+        _send(out, ("rows", sink.take(), len(chunk)))
     ingest.finish_rows(received, sink)
-    rows = sink.take()
-    rows.encode_runs()
-    _send(out, ("rows", rows, 0))
+    _send(out, ("rows", sink.take(), 0))
     summary = (counts.lines, counts.ok, counts.fixes, counts.rejected, dict(counts.reasons))
     _send(out, ("done", summary))
     out.flush()

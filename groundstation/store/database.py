@@ -211,8 +211,7 @@ class Store:
                 self.tracker_id(name)
         conn = self.conn
         for first, received, tracker, texts in rows.runs:
-            encoded = texts if isinstance(texts, str) else json.dumps(texts)
-            conn.execute(_INSERT_RUN, (first, received, tracker, encoded))
+            conn.execute(_INSERT_RUN, (first, received, tracker, json.dumps(texts)))
         if rows.ok:
             conn.executemany(_INSERT_OK, rows.ok)
         if rows.rejected:
@@ -300,7 +299,7 @@ class Rows:
 
     lines: int = 0
     trackers: list[str] = field(default_factory=list)
-    runs: list[tuple[int, str, str, list[str] | str]] = field(default_factory=list)
+    runs: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
     ok: list[tuple[int, str, str, str | None, str | None]] = field(default_factory=list)
     rejected: list[tuple[object, ...]] = field(default_factory=list)
     fixes: list[list[object]] = field(default_factory=list)
@@ -325,29 +324,13 @@ class Rows:
             return
         self.add_run(rid, received, tracker, (text,))
 
-    def encode_runs(self) -> None:
-        """Turn each run's texts into the JSON text :data:`_INSERT_RUN` takes, once no more
-        lines will be added: the decoding process of a bulk import does it before it sends the
-        rows, so there is one string a run to pickle and unpickle, not one a line, and the
-        writer's process does not encode them."""
-        dumps = json.dumps
-        self.runs = [
-            (first, at, tracker, texts if isinstance(texts, str) else dumps(texts))
-            for first, at, tracker, texts in self.runs
-        ]
-
     def add_run(self, rid: int, received: str, tracker: str, texts: Sequence[str]) -> None:
         """Ok lines with consecutive ids from ``rid``, each one :meth:`add_ok` would put in a
         run (the caller knows): into the last run when they continue it, else a new one."""
         runs = self.runs
         if runs:
             first, at, owner, last = runs[-1]
-            if (
-                not isinstance(last, str)  # (encoded: taken whole)
-                and first + len(last) == rid
-                and owner == tracker
-                and at == received
-            ):
+            if first + len(last) == rid and owner == tracker and at == received:
                 last.extend(texts)
                 return
         runs.append((rid, received, tracker, list(texts)))
