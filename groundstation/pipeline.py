@@ -20,7 +20,7 @@ from groundstation.decoding import lean
 from groundstation.decoding.fastpath import body_checksums, unsealed_starts
 from groundstation.decoding.framing import LineFramer
 from groundstation.decoding.nmea import StreamDecoder
-from groundstation.decoding.packets import PacketAssembler
+from groundstation.decoding.packets import PacketAssembler, closes
 from groundstation.models import (
     Decoded,
     Fix,
@@ -230,9 +230,12 @@ class LineIngest:
             body = data[start:end_at]
             if body.count(b"\r\n") != 3:  # LF endings (or mixed): the CRC counts CRLF
                 body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-            texts, end = [g[0], g[9], g[21], g[32]], lean.end_fields(g[33:36])
+            end = lean.end_fields(g[33:36])
+            if not closes(head, end, body):
+                continue  # (the decoder's way says how)
+            texts = [g[0], g[9], g[21], g[32]]
             n = self.next_line_no
-            when = packets.steady_read(head, end, gga, rmc, body)
+            when = packets.steady_read(head, gga, rmc)
             if when is not None:
                 sink.add_steady(key, received_at, n, texts, when, head, gga, rmc)
             else:

@@ -33,6 +33,17 @@ CRC_FAILED = "packet failed its CRC16 check"
 ORPHAN = "sentence outside a packet: its tracker is unknown"
 
 
+def closes(head: lean.Header, end: tuple[str, str, int], body: bytes) -> bool:
+    """The end line (``end``, as :func:`lean.end` reads it) closes the packet its header
+    (``head``) opens: it repeats the header's callsign and sequence number, and its CRC is that
+    of ``body`` (every line before it, each with CRLF)."""
+    return (
+        end[0] == head[0]
+        and str(int(end[1])) == head[1]  # (the number as the header sent it)
+        and end[2] == crc16_ccitt(body)
+    )
+
+
 class PacketAssembler:
     """Packet-aware decoding of one source's lines, in order."""
 
@@ -125,6 +136,8 @@ class PacketAssembler:
                 return None
             positions.append(position)
         body = b"".join([line + CRLF for line in lines[:-1]])
+        if not closes(head, end, body):
+            return None
         return self.intact_read(texts, head, end, positions, body, header)
 
     def intact_read(
@@ -137,16 +150,10 @@ class PacketAssembler:
         header: RawLine,
     ) -> IntactPacket | None:
         """:meth:`intact` of a packet whose lines (``texts``, their checksums right) the
-        :mod:`lean` readers have read: the header, the end line, the lines between. ``body``:
-        the bytes its CRC covers (every line but the end line, each with CRLF); ``header`` as
-        :meth:`StreamDecoder.intact_packet` takes it."""
+        :mod:`lean` readers have read: the header, the end line, the lines between, the end
+        line closing it (:func:`closes`: the caller checked). ``body``: the bytes its CRC
+        covers; ``header`` as :meth:`StreamDecoder.intact_packet` takes it."""
         callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras = head
-        if not (
-            end[0] == callsign
-            and str(int(end[1])) == seq_text  # the end line repeats the header's identity
-            and end[2] == crc16_ccitt(body)
-        ):
-            return None
         decoder = self.decoder
         decoded = decoder.intact_packet(header, callsign, tod, positions)
         if decoded is None:
@@ -160,25 +167,15 @@ class PacketAssembler:
         return IntactPacket(callsign, texts, when, seq, measured, extras, fixes, lost)
 
     def steady_read(
-        self,
-        head: lean.Header,
-        end: tuple[str, str, int],
-        gga: lean.Position,
-        rmc: lean.Position,
-        body: bytes,
+        self, head: lean.Header, gga: lean.Position, rmc: lean.Position
     ) -> datetime | None:
-        """:meth:`intact_read` of a packet of a header, GGA, RMC and end line that
-        :meth:`StreamDecoder.steady_packet` takes (the commonest packet, in a flight's steady
-        state): its time, with the decoder and this assembler as :meth:`intact_read` leaves
-        them, and no records made. None, with nothing changed, for any other packet."""
-        callsign, seq_text, seq, tod = head[0], head[1], head[2], head[3]
-        if not (
-            end[0] == callsign
-            and str(int(end[1])) == seq_text  # the end line repeats the header's identity
-            and end[2] == crc16_ccitt(body)
-        ):
-            return None
-        when = self.decoder.steady_packet(callsign, tod, gga, rmc, seq)
+        """:meth:`intact_read` of a packet of a header, GGA, RMC and end line (closing it,
+        :func:`closes`) that :meth:`StreamDecoder.steady_packet` takes (the commonest packet, in
+        a flight's steady state): its time, with the decoder and this assembler as
+        :meth:`intact_read` leaves them, and no records made. None, with nothing changed, for
+        any other packet."""
+        callsign = head[0]
+        when = self.decoder.steady_packet(callsign, head[3], gga, rmc, head[2])
         if when is not None:
             self._protocol = True
             self._verified.add(callsign)
