@@ -73,16 +73,28 @@ class Plausibility:
             return False
         if alt is not None and not (MIN_ALT_M <= alt <= MAX_ALT_M):
             return False
-        if not (lat == last.lat and lon == last.lon and (alt is None or alt == last.alt)):
-            dt = (when - last.time).total_seconds()
-            dist = ground_distance_m(last.lat, last.lon, lat, lon)
-            if alt is not None and last.alt is not None:
-                dist = math.hypot(dist, alt - last.alt)
-            if dist > 300.0 + self.max_speed_mps * dt:
-                return False
+        if self._jump(last, when, lat, lon, alt) is not None:
+            return False
         self._strikes[tracker] = 0
         self._last[tracker] = _Last(when, lat, lon, None)
         return True
+
+    def _jump(
+        self, last: _Last, when: datetime, lat: float, lon: float, alt: float | None
+    ) -> tuple[float, float] | None:
+        """The distance (m) and time (s) from ``last`` when the fix moved further than a
+        balloon can; None when it did not (or did not move)."""
+        if lat == last.lat and lon == last.lon and (alt is None or alt == last.alt):
+            return None
+        dt = abs((when - last.time).total_seconds())
+        dist = ground_distance_m(last.lat, last.lon, lat, lon)
+        if alt is not None and last.alt is not None:
+            dist = math.hypot(dist, alt - last.alt)
+        # Two sentences of one epoch must agree; otherwise allow the fastest balloon, plus a few
+        # hundred metres for GPS noise.
+        if dist > 300.0 + self.max_speed_mps * dt:
+            return dist, dt
+        return None
 
     def check(
         self,
@@ -102,17 +114,9 @@ class Plausibility:
         reason = None
         if last is not None and abs(when - last.time) > MAX_TIME_JUMP:
             reason = "implausible time jump: over 6 h from the previous fix"
-        elif last is not None and not (
-            lat == last.lat and lon == last.lon and (alt is None or alt == last.alt)
-        ):
-            dt = abs((when - last.time).total_seconds())
-            dist = ground_distance_m(last.lat, last.lon, lat, lon)
-            if alt is not None and last.alt is not None:
-                dist = math.hypot(dist, alt - last.alt)
-            # Two sentences of one epoch must agree; otherwise allow the fastest balloon, plus
-            # a few hundred metres for GPS noise.
-            if dist > 300.0 + self.max_speed_mps * dt:
-                reason = f"implausible jump: {dist / 1000:.1f} km in {dt:.0f} s"
+        elif last is not None and (jump := self._jump(last, when, lat, lon, alt)) is not None:
+            dist, dt = jump
+            reason = f"implausible jump: {dist / 1000:.1f} km in {dt:.0f} s"
         if reason is not None:
             # Reject, unless this is the RESYNC_AFTER-th in a row: then the new place is right.
             strikes = self._strikes.get(tracker, 0) + 1
