@@ -125,12 +125,14 @@ class RowSink:
         head: lean.Header,
         gga: lean.Position,
         rmc: lean.Position,
+        radio: lean.Radio | None,
     ) -> None:
         """:meth:`add_packet` of a packet :meth:`PacketAssembler.steady_read` took (at
-        ``when``): the same rows and counts, from what its lines read as."""
+        ``when``): the same rows and counts, from what its lines read as; and with ``radio``,
+        :meth:`add_radio` of the line after it (last in ``texts``), the same tracker's."""
         builder = self.builder
         builder.at(source, received_at)
-        builder.steady(first_line_no, texts, when, head, gga, rmc)
+        builder.steady(first_line_no, texts, when, head, gga, rmc, radio)
         self.counts.add_epoch(head[0], when, len(texts))  # (its GGA and RMC are one fix)
 
     def take(self) -> Rows:
@@ -237,7 +239,17 @@ class LineIngest:
             n = self.next_line_no
             when = packets.steady_read(head, gga, rmc)
             if when is not None:
-                sink.add_steady(key, received_at, n, texts, when, head, gga, rmc)
+                # The radio line that follows, when it is this tracker's and plain, goes with
+                # the packet's rows (it is decoded on its own all the same: nothing of it
+                # depends on the packet).
+                radio = lean.radio_fields(g[37:42]) if g[36] is not None else None
+                if radio is not None and radio[0] == head[0]:
+                    texts.append(g[36])
+                    sink.add_steady(key, received_at, n, texts, when, head, gga, rmc, radio)
+                    self.next_line_no = n + 5
+                    done = stop
+                    continue
+                sink.add_steady(key, received_at, n, texts, when, head, gga, rmc, None)
             else:
                 packet = packets.intact_read(texts, head, end, [gga, rmc], body, arrival)
                 if packet is None:

@@ -199,6 +199,8 @@ ODD: dict[str, list[str]] = {
     "rmc_tail": ["", ",,", ",,,N", ",,,A", ",1.2,W,N,V", ",,,", ",,,NX", ",,,D,S"],
     "rssi": [*NUMBERS, "-200.0", "-200.1", "30.0", "30.1", "-28." + "8" * 220, "-28." + "8" * 222],
     "snr": [*NUMBERS, "50.0", "50.1", "-50.1"],
+    # a radio line naming another tracker than the packet before it (or none at all)
+    "radio_callsign": ["TWO", "one", "A" * 17, ""],
     # a VTG line (no time: it completes the tracker's latest fix, maybe the packet before's)
     "vtg": ["first", "last", "alone"],
     "freq": [*NUMBERS, "-", "1000000", "-1000000", "+5"],
@@ -229,7 +231,7 @@ def odd_packet(k: int, odd: dict[str, str]) -> bytes:
            f"{f['sats']},{f['hdop']},{f['alt']},{f['unit']}{f['gga_tail']}")  # fmt: skip
     rmc = (f"{f['talker']}RMC,{rmc_time},{f['status']},{f['lat']},{f['ns']},{f['lon']},{f['ew']},"
            f"{f['speed']},{f['course']},{f['date']}{f['rmc_tail']}")  # fmt: skip
-    radio = f"PHABR,{f['callsign']},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
+    radio = f"PHABR,{f.get('radio_callsign', f['callsign'])},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
     vtg = f"{f['talker']}VTG,{f['course'] or '12.5'},T,,M,{f['speed']},N,,K,A"
     middle = {"first": [vtg, gga, rmc], "last": [gga, rmc, vtg], "alone": [vtg]}.get(
         odd.get("vtg", ""), [gga, rmc]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from groundstation.decoding.lean import Header, Position
+    from groundstation.decoding.lean import Header, Position, Radio
 
 from groundstation.models import (
     Decoded,
@@ -481,10 +481,13 @@ class RowBuilder:
         head: Header,
         gga: Position,
         rmc: Position,
+        radio: Radio | None = None,
     ) -> None:
         """:meth:`packet` of a packet of a header, GGA, RMC and end line that
         :meth:`StreamDecoder.steady_packet` took at ``when`` (the GGA and RMC one epoch,
-        nothing lost before it), from what the :mod:`lean` readers read its lines as."""
+        nothing lost before it), from what the :mod:`lean` readers read its lines as; with
+        ``radio``, :meth:`radio` of the radio line after it (last in ``texts``), which names
+        the same tracker."""
         tracker = head[0]
         base = self._packet_lines(first_line_no, tracker, texts)
         rows = self.rows
@@ -503,8 +506,11 @@ class RowBuilder:
             ):
                 fix = Fix(tracker, when, lat, lon, alt, speed, course, sats, hdop, quality, name)
                 _merge_fix(self._fixes, fix, base | no)
-        last = base | (first_line_no + len(texts) - 1)
-        rows.links.append((tracker, self.received, head[2], None, None, None, 1, 0, last))
+        received = self.received
+        end = base | (first_line_no + 3)
+        rows.links.append((tracker, received, head[2], None, None, None, 1, 0, end))
+        if radio is not None:
+            rows.links.append((tracker, received, *radio[1:], None, 0, end + 1))
 
     def _packet_lines(self, first_line_no: int, tracker: str, texts: list[str]) -> int:
         """A packet's lines from ``first_line_no``, all ok and the tracker's, into a run;
