@@ -494,7 +494,7 @@ class RowBuilder:
         head: Header,
         gga: Position,
         rmc: Position,
-        radio: Radio | None = None,
+        radio: Radio | None,
     ) -> None:
         """:meth:`packet` of a packet of a header, GGA, RMC and end line that
         :meth:`StreamDecoder.steady_packet` took at ``when`` (the GGA and RMC one epoch,
