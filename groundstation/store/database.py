@@ -223,8 +223,11 @@ class Store:
             if name not in known:
                 self.tracker_id(name)
         conn = self.conn
-        for first, received, tracker, texts in rows.runs:
-            conn.execute(_INSERT_RUN, (first, received, tracker, json.dumps(texts)))
+        if rows.runs:  # (one executemany: a statement and a cursor for all, not one a run)
+            dumps = json.dumps
+            conn.executemany(
+                _INSERT_RUN, [(f, at, tr, dumps(texts)) for f, at, tr, texts in rows.runs]
+            )
         if rows.ok:
             conn.executemany(_INSERT_OK, rows.ok)
         if rows.rejected:
