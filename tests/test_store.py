@@ -265,7 +265,9 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
         decoded += ingest.feed(path.read_bytes(), when) + ingest.finish(when)
     # The writer stores whatever sentence it is told: one unlike the line's address, as long;
     # and whatever text a decoder took (a NUL would end a JSON text early in SQLite).
-    texts = [b"$GPGGA,1*00", b"$XPGGA,1*00", b"$GPGGA,1*00", b'$GPGGA,\x00,\xe9"\\*00', b"$GPGGA,2"]
+    # And texts a run's JSON array must escape: quotes, backslashes, controls, beyond ASCII.
+    texts = [b"$GPGGA,1*00", b"$XPGGA,1*00", b"$GPGGA,1*00", b'$GPGGA,\x00,\xe9"\\*00', b"$GPGGA,2",
+             b'$GPGGA,\xe9"\\\t\x01\x7f","\\u0041*00']  # fmt: skip
     odd = [
         Decoded(RawLine("file:odd", n, when, text, False), "ok", None, "GPGGA", "T")
         for n, text in enumerate(texts, start=1)
