@@ -231,7 +231,8 @@ def odd_packet(k: int, odd: dict[str, str]) -> bytes:
            f"{f['sats']},{f['hdop']},{f['alt']},{f['unit']}{f['gga_tail']}")  # fmt: skip
     rmc = (f"{f['talker']}RMC,{rmc_time},{f['status']},{f['lat']},{f['ns']},{f['lon']},{f['ew']},"
            f"{f['speed']},{f['course']},{f['date']}{f['rmc_tail']}")  # fmt: skip
-    radio = f"PHABR,{f.get('radio_callsign', f['callsign'])},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
+    sender = f.get("radio_callsign", f["callsign"])
+    radio = f"PHABR,{sender},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
     vtg = f"{f['talker']}VTG,{f['course'] or '12.5'},T,,M,{f['speed']},N,,K,A"
     middle = {"first": [vtg, gga, rmc], "last": [gga, rmc, vtg], "alone": [vtg]}.get(
         odd.get("vtg", ""), [gga, rmc]
