@@ -16,6 +16,7 @@ rejection, whatever it held.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,6 +83,23 @@ class Telemetry:
     temp_ext_c: float | None = None
     pressure_hpa: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+_EXTRA_JSON: dict[tuple[tuple[str, str], ...], str] = {}
+
+
+def extra_json(extra: dict[str, str]) -> str:
+    """How the telemetry table stores a :class:`Telemetry`'s ``extra`` fields: JSON, keys
+    sorted (remembered: a flight sends few distinct ones). The decoders that make rows
+    without records and the store both write it so."""
+    key = tuple(extra.items())
+    text = _EXTRA_JSON.get(key)
+    if text is None:
+        text = json.dumps(extra, sort_keys=True)
+        if len(_EXTRA_JSON) > 4096:
+            _EXTRA_JSON.clear()
+        _EXTRA_JSON[key] = text
+    return text
 
 
 @record

@@ -24,7 +24,7 @@ from firmware_protocol.proprietary import BATTERY, MAX_LINE_BYTES, PRESSURE, RSS
 from groundstation.decoding import fastpath
 from groundstation.decoding.fields import KNOTS_TO_MPS, FieldError, coordinate, ddmmyy, time_of_day
 from groundstation.decoding.framing import MAX_LINE
-from groundstation.store.database import extra_json
+from groundstation.models import extra_json
 
 _DEC = r"-?[0-9]+(?:\.[0-9]+)?"  # firmware_protocol's decimal field
 _UDEC = r"[0-9]+(?:\.[0-9]+)?"  # a plain unsigned NMEA number

@@ -13,7 +13,6 @@ that was killed, leaves the database a clean import gives.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +35,7 @@ from groundstation.models import (
     Record,
     StationFix,
     Telemetry,
+    extra_json,
 )
 from groundstation.store.schema import LINE_BITS, migrate
 
@@ -357,22 +357,6 @@ class Rows:
                 last.extend(texts)
                 return
         runs.append((rid, received, tracker, list(texts)))
-
-
-_EXTRA_JSON: dict[tuple[tuple[str, str], ...], str] = {}
-
-
-def extra_json(extra: dict[str, str]) -> str:
-    """How the telemetry table stores a record's extra fields (remembered: a flight sends
-    few distinct ones)."""
-    key = tuple(extra.items())
-    text = _EXTRA_JSON.get(key)
-    if text is None:
-        text = json.dumps(extra, sort_keys=True)
-        if len(_EXTRA_JSON) > 4096:
-            _EXTRA_JSON.clear()
-        _EXTRA_JSON[key] = text
-    return text
 
 
 def to_rows(batch: Iterable[Decoded], source_id: Callable[[str], int]) -> Rows:
