@@ -183,3 +183,20 @@ def test_any_bytes_give_exactly_one_outcome_per_line_and_never_raise(
         assert r.status in ("ok", "rejected")
         assert (r.status == "rejected") == (r.reason is not None)
         assert r.reason != "decoder error (see log)"
+
+
+def test_the_decoding_modules_load_no_store_textual_or_folium() -> None:
+    """Decoding is pure functions from lines to records: importing every decoding module loads
+    neither SQLite nor the store, the live view or the maps (ARCHITECTURE.md's boundaries)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pkgutil, importlib, groundstation.decoding as d\n"
+        "for m in pkgutil.iter_modules(d.__path__):\n"
+        "    importlib.import_module(f'{d.__name__}.{m.name}')\n"
+        "avoid = ('sqlite3', 'sqlite_utils', 'groundstation.store', 'textual', 'folium')\n"
+        "loaded = [n for n in avoid if n in sys.modules]\n"
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
