@@ -7,6 +7,7 @@ Thin command over :mod:`groundstation.flight.campaign` (grouping and summary) an
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -197,17 +198,29 @@ def _end_cell(f: CampaignFlight) -> str:
     return f"lost {_hm(f.end.time)}"
 
 
+WIDTH = 100
+"""The text summary's lines fit this many columns (the table's, with one boundary)."""
+
+
+def _wrapped(text: str) -> list[str]:
+    """A line of the summary's prose, wrapped to :data:`WIDTH` (a long boundary name, many
+    other campaigns), its continuations indented."""
+    return textwrap.wrap(
+        text, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    ) or [text]
+
+
 def campaign_text(c: Campaign, others: Sequence[Campaign]) -> list[str]:
     counts = _counts(c)
-    lines = [
+    lines = _wrapped(
         f"Campaign {c.id}: {len(c.flights)} balloon{'s' if len(c.flights) != 1 else ''}"
         f" launched {c.first_launch:%Y-%m-%d %H:%M}Z to {c.last_launch:%Y-%m-%d %H:%M}Z"
-        f" from {len(c.sites)} site{'s' if len(c.sites) != 1 else ''}",
-    ]
+        f" from {len(c.sites)} site{'s' if len(c.sites) != 1 else ''}"
+    )
     lines += [
         f"  site {s.number}: {s.lat:.5f}, {s.lon:.5f} ({s.launches} launched)" for s in c.sites
     ]
-    lines.append(
+    lines += _wrapped(
         f"Launched {counts['launched']} · burst {counts['burst']} · floated {counts['floated']}"
         f" · landed {counts['landed']} · lost {counts['lost']} · in flight {counts['in_flight']}"
     )
@@ -217,26 +230,30 @@ def campaign_text(c: Campaign, others: Sequence[Campaign]) -> list[str]:
             if t.farthest_beyond_tracker is not None
             else ""
         )
-        lines.append(
+        lines += _wrapped(
             f"{_safe(t.boundary)}: crossed {t.crossed} · landed beyond {t.landed_beyond}{far}"
         )
     s = c.scatter
     if s is None:
         lines.append("Landings: none yet")
     else:
-        lines.append(
+        lines += _wrapped(
             f"Landings: {s.count}, centre {s.centre_lat:.5f}, {s.centre_lon:.5f}"
-            f" · spread {_km(s.spread_m)} (RMS) · farthest {_safe(s.farthest_tracker)},"
-            f" {_km(s.farthest_m)} from the centre"
+            f" · spread {_km(s.spread_m)} (RMS)"
         )
+        lines += _wrapped(
+            f"  farthest from the centre: {_safe(s.farthest_tracker)}, {_km(s.farthest_m)}"
+        )
+    header = f"{'flight':>6} {'tracker':<12} {'site':>4} {'launch':>6} {'max alt':>9} "
+    header += f"{'end':<13} {'where':<19} "
     names = "; ".join(_safe(t.boundary) for t in c.boundaries)
-    header = f"{'flight':>6}  {'tracker':<12} {'site':>4}  {'launch':>6}  {'max alt':>9}  "
-    header += f"{'end':<13}  {'where':<20}  {names}"
-    lines += ["", header.rstrip()]
+    if len(header) + len(names) > WIDTH:  # (the names in full are on their lines above)
+        names = "boundary" if len(c.boundaries) == 1 else "boundaries, in the order above"
+    lines += ["", (header + names).rstrip()]
     for f in c.flights:
         row = (
-            f"{f.id:>6}  {_safe(f.tracker)[:12]:<12} {f.site:>4}  {_hm(f.start.time):>6}  "
-            f"{f.flight.max_alt_m:>7,.0f} m  {_end_cell(f):<13}  {_where(f.end):<20}  "
+            f"{f.id:>6} {_safe(f.tracker)[:12]:<12} {f.site:>4} {_hm(f.start.time):>6} "
+            f"{f.flight.max_alt_m:>7,.0f} m {_end_cell(f):<13} {_where(f.end):<19} "
             f"{_boundary_cell(f)}"
         )
         lines.append(row.rstrip())
@@ -245,7 +262,7 @@ def campaign_text(c: Campaign, others: Sequence[Campaign]) -> list[str]:
         listed = ", ".join(
             f"{o.id} ({len(o.flights)} on {o.first_launch:%Y-%m-%d})" for o in rest[-5:]
         )
-        lines += ["", f"Other campaigns: {listed}"]
+        lines += ["", *_wrapped(f"Other campaigns: {listed}")]
     return lines
 
 

@@ -129,6 +129,9 @@ def test_the_text_summary_has_one_line_per_balloon(night: Night) -> None:
     assert sorted(r.split()[1] for r in beyond) == sorted(
         c for c, t in truth.items() if t["boundary"]["landed_beyond"]
     )
+    # It reads in a terminal 100 columns wide, as the demo's, without a line wrapping.
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    assert any(line.strip().startswith("farthest from the centre: EMU") for line in lines)
 
 
 def test_two_nights_are_two_campaigns(night: Night, tmp_path: Path) -> None:
@@ -141,6 +144,7 @@ def test_two_nights_are_two_campaigns(night: Night, tmp_path: Path) -> None:
     assert latest["first_launch"].startswith("2024-06-03")
     text = gs(db, "campaign").stdout
     assert "Other campaigns:" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
     first = next(f["id"] for f in json.loads(gs(db, "flights", "--json").stdout)["flights"]
                  if f["start_time"].startswith("2024-06-01"))  # fmt: skip
     earlier = json.loads(gs(db, "campaign", str(first), "--json").stdout)
