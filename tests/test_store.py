@@ -46,6 +46,7 @@ def test_import_creates_the_documented_schema_in_wal_mode(
     assert result.exit_code == 0, result.output
     assert "flight.log: 60 lines, 20 fixes, 0 rejected" in result.output
     assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+    assert rows(db_path, "PRAGMA page_size") == [(8192,)]  # (a bulk import's writer is faster)
     assert rows(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     tables = {r[0] for r in rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"raw_lines", "fixes", "trackers", "sources", "telemetry", "link"} <= tables
@@ -102,6 +103,7 @@ def test_stdin_imports_like_a_file(cli: Any, db_path: Path, tmp_path: Path) -> N
 
 def test_an_old_database_is_migrated_and_keeps_its_rows(db_path: Path) -> None:
     con = sqlite3.connect(db_path)
+    con.execute("PRAGMA page_size = 4096")  # (earlier releases kept SQLite's default)
     con.executescript(MIGRATIONS[0])
     con.execute("INSERT INTO trackers (name) VALUES ('old-balloon')")
     con.execute("PRAGMA user_version = 1")
@@ -110,6 +112,7 @@ def test_an_old_database_is_migrated_and_keeps_its_rows(db_path: Path) -> None:
     Store(db_path).close()
     assert rows(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert rows(db_path, "SELECT name FROM trackers") == [("old-balloon",)]
+    assert rows(db_path, "PRAGMA page_size") == [(4096,)]
     assert rows(db_path, "SELECT count(*) FROM telemetry") == [(0,)]
 
 
