@@ -26,36 +26,40 @@ from groundstation.decoding.fields import KNOTS_TO_MPS, FieldError, coordinate, 
 from groundstation.decoding.framing import MAX_LINE
 from groundstation.models import extra_json
 
-_DEC = r"-?[0-9]+(?:\.[0-9]+)?"  # firmware_protocol's decimal field
-_UDEC = r"[0-9]+(?:\.[0-9]+)?"  # a plain unsigned NMEA number
-_CALL = r"[A-Za-z0-9_-]{1,16}"
+# Every quantifier is possessive (``++``, ``*+``, ``?+``): what follows each one (a comma, ``*``,
+# a line's end) is a character it cannot match, so giving characters back could never make a
+# match, and the patterns match exactly what their greedy forms match. Not keeping the states to
+# give them back makes :data:`PACKET` 1.6x as fast (0.28 s against 0.45-0.49 s over 1M lines).
+_DEC = r"-?+[0-9]++(?:\.[0-9]++)?+"  # firmware_protocol's decimal field
+_UDEC = r"[0-9]++(?:\.[0-9]++)?+"  # a plain unsigned NMEA number
+_CALL = r"[A-Za-z0-9_-]{1,16}+"
 _TAIL = r"\*[0-9A-F]{2}"
-_FIELD = r"[ -#%-)+\--~]*"  # printable ASCII but $ * and ,
-_REST = r"[ -#%-)+-~]*"  # the same, commas allowed
-_NMEA_TIME = r"[0-9]{6}(?:\.[0-9]{1,9})?"  # time_of_day takes at most 16 characters
+_FIELD = r"[ -#%-)+\--~]*+"  # printable ASCII but $ * and ,
+_REST = r"[ -#%-)+-~]*+"  # the same, commas allowed
+_NMEA_TIME = r"[0-9]{6}(?:\.[0-9]{1,9}+)?+"  # time_of_day takes at most 16 characters
 _TALKER = r"[A-OQ-Z][A-Z]"  # "$P..." is a proprietary sentence to pynmea2
 
 _HEADER = re.compile(
-    rf"\$PHABT,({_CALL}),([0-9]{{1,5}}),([0-9]{{6}}(?:\.[0-9]{{1,3}})?),((?:{_DEC})?),"
-    rf"((?:{_DEC})?),((?:{_DEC})?),((?:{_DEC})?),({_FIELD}){_TAIL}"
+    rf"\$PHABT,({_CALL}),([0-9]{{1,5}}+),([0-9]{{6}}(?:\.[0-9]{{1,3}}+)?+),((?:{_DEC})?+),"
+    rf"((?:{_DEC})?+),((?:{_DEC})?+),((?:{_DEC})?+),({_FIELD}){_TAIL}"
 )
-_END = re.compile(rf"\$PHABE,({_CALL}),([0-9]{{1,5}}),([0-9A-F]{{4}}){_TAIL}")
+_END = re.compile(rf"\$PHABE,({_CALL}),([0-9]{{1,5}}+),([0-9A-F]{{4}}){_TAIL}")
 _RADIO = re.compile(
-    rf"\$PHABR,({_CALL}),([0-9]{{1,5}}),((?:{_DEC})?),((?:{_DEC})?),(-?[0-9]*){_TAIL}"
+    rf"\$PHABR,({_CALL}),([0-9]{{1,5}}+),((?:{_DEC})?+),((?:{_DEC})?+),(-?+[0-9]*+){_TAIL}"
 )
 _GGA = re.compile(
-    rf"\$({_TALKER})GGA,({_NMEA_TIME}),({_UDEC}),([NS]),({_UDEC}),([EW]),([0-9]+),([0-9]*),"
-    rf"((?:{_UDEC})?),((?:{_DEC})?),(M?)(?:,{_REST})?{_TAIL}"
+    rf"\$({_TALKER})GGA,({_NMEA_TIME}),({_UDEC}),([NS]),({_UDEC}),([EW]),([0-9]++),([0-9]*+),"
+    rf"((?:{_UDEC})?+),((?:{_DEC})?+),(M?+)(?:,{_REST})?+{_TAIL}"
 )
 _RMC = re.compile(
-    rf"\$({_TALKER})RMC,({_NMEA_TIME}),A,({_UDEC}),([NS]),({_UDEC}),([EW]),((?:{_UDEC})?),"
-    rf"((?:{_UDEC})?),([0-9]{{6}})?(?:,({_REST}))?{_TAIL}"
+    rf"\$({_TALKER})RMC,({_NMEA_TIME}),A,({_UDEC}),([NS]),({_UDEC}),([EW]),((?:{_UDEC})?+),"
+    rf"((?:{_UDEC})?+),([0-9]{{6}})?+(?:,({_REST}))?+{_TAIL}"
 )
 
 
 def _line(pattern: str, limit: int) -> str:
     """A whole line the framer hands on as it is (at most ``limit`` characters), its ending."""
-    return rf"(?=[^\n]{{0,{limit}}}\n)({pattern})\r?\n"
+    return rf"(?=[^\n]{{0,{limit}}}+\n)({pattern})\r?+\n"
 
 
 _SHORT = min(MAX_LINE, MAX_LINE_BYTES - 2)  # a $PHAB line's limit, its CRLF not counted
@@ -65,7 +69,7 @@ PACKET = re.compile(
     + _line(_GGA.pattern, MAX_LINE)
     + _line(_RMC.pattern, MAX_LINE)
     + _line(_END.pattern, MAX_LINE)
-    + rf"(?:{_line(_RADIO.pattern, _SHORT)})?"
+    + rf"(?:{_line(_RADIO.pattern, _SHORT)})?+"
 )
 """The commonest packet in one match: a header, GGA, RMC and end line, and the radio line if it
 follows, each ended by LF or CRLF. Its groups are each line (1, 10, 22, 33, 37) followed by that
