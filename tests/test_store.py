@@ -204,6 +204,59 @@ def test_a_release_3_database_gets_the_rejected_lines_index_and_keeps_its_counts
     }
 
 
+def test_a_release_4_database_gets_the_link_faults_index_and_keeps_its_counts(
+    db_path: Path,
+) -> None:
+    con = sqlite3.connect(db_path)
+    for script in MIGRATIONS[:4]:
+        con.executescript(script)
+    con.execute("PRAGMA user_version = 4")
+    con.executemany("INSERT INTO trackers (name) VALUES (?)", [("HAB-1",), ("HAB-2",)])
+    links = [  # (tracker id, crc_ok, lost_before, rssi)
+        (1, 1, 0, None), (1, None, 0, -90.0), (1, 0, 0, None), (1, 1, 3, None),
+        (2, 1, 0, None), (2, 1, 2, None), (2, 0, 1, None), (2, 0, 0, None), (2, None, 0, -80.0),
+    ]  # fmt: skip
+    con.executemany(
+        "INSERT INTO link (tracker_id, received_at, seq, crc_ok, lost_before, rssi_dbm,"
+        " raw_line_id) VALUES (?, '2024-06-01T10:00:00.000Z', 1, ?, ?, ?, ?)",
+        [(*link, n) for n, link in enumerate(links, start=1)],
+    )
+    con.commit()
+    con.close()
+    before = rows(db_path, "SELECT * FROM link ORDER BY id")
+    Store(db_path).close()
+    assert rows(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db_path, "SELECT * FROM link ORDER BY id") == before
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
+    assert sorted(rows(db_path, indexes)) == [("link_faults",), ("sqlite_autoindex_link_1",)]
+    store = Store(db_path, readonly=True)
+    trackers = {t["name"]: (t["packets_lost"], t["bad_crc"]) for t in status(store)["trackers"]}
+    store.close()
+    assert trackers == {"HAB-1": (3, 1), "HAB-2": (3, 2)}
+
+
+def test_status_counts_every_loss_and_bad_crc_of_a_noisy_link(tmp_path: Path) -> None:
+    """status reads only the link faults (through their partial index): its counts must be the
+    counts of every link row, over the noisy sample log's two trackers."""
+    from paths import SAMPLE_LOGS
+
+    db = tmp_path / "noisy.db"
+    result = CliRunner().invoke(
+        main, ["--db", str(db), "import", str(SAMPLE_LOGS / "noisy-link-habp.log")]
+    )
+    assert result.exit_code == 0, result.output
+    every_row = rows(
+        db,
+        "SELECT t.name, sum(l.lost_before), sum(l.crc_ok = 0) FROM link l"
+        " JOIN trackers t ON t.id = l.tracker_id GROUP BY t.name ORDER BY t.name",
+    )
+    store = Store(db, readonly=True)
+    found = [(t["name"], t["packets_lost"], t["bad_crc"]) for t in status(store)["trackers"]]
+    store.close()
+    assert [t for t in found if t[1] or t[2]] == every_row
+    assert len(every_row) == 2 and all(lost > 10 and bad > 0 for _, lost, bad in every_row)
+
+
 def _steps(store: Store, every: int) -> list[int]:
     """Count the SQLite VM steps ``store`` runs from now on, in ``every``s (the one item of the
     list returned): work counted, so free of the timing noise of a shared machine."""

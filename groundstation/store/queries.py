@@ -7,6 +7,11 @@ from typing import Any
 from groundstation.store.database import Store
 from groundstation.store.schema import LINE_BITS
 
+# A tracker's link rows with a bad CRC or packets lost before them: what the partial index
+# ``link_faults`` (schema 5) holds, so the counts below read only those rows. (A good packet adds
+# nothing to either count.)
+_FAULTS = "l.tracker_id = t.id AND (l.crc_ok = 0 OR l.lost_before > 0)"
+
 
 def status(store: Store) -> dict[str, Any]:
     """Per source and per tracker: lines, fixes, rejects by reason, first/last time, last fix."""
@@ -36,9 +41,8 @@ def status(store: Store) -> dict[str, Any]:
         " (SELECT min(time) FROM fixes f WHERE f.tracker_id = t.id) AS first_fix,"
         " (SELECT max(time) FROM fixes f WHERE f.tracker_id = t.id) AS last_fix,"
         " (SELECT count(*) FROM telemetry te WHERE te.tracker_id = t.id) AS packets,"
-        " (SELECT coalesce(sum(lost_before), 0) FROM link l WHERE l.tracker_id = t.id)"
-        " AS packets_lost,"
-        " (SELECT count(*) FROM link l WHERE l.tracker_id = t.id AND crc_ok = 0) AS bad_crc"
+        f" (SELECT coalesce(sum(lost_before), 0) FROM link l WHERE {_FAULTS}) AS packets_lost,"
+        f" (SELECT count(*) FROM link l WHERE {_FAULTS} AND crc_ok = 0) AS bad_crc"
         " FROM trackers t LEFT JOIN"
         " (SELECT tracker_id, count(*) AS lines FROM raw_lines GROUP BY tracker_id) r"
         " ON r.tracker_id = t.id ORDER BY t.name"

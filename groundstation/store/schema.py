@@ -141,7 +141,17 @@ DROP INDEX raw_lines_tracker_status;
 CREATE INDEX raw_lines_rejected ON raw_lines (tracker_id) WHERE status = 'rejected';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Link rows were indexed by (tracker, received_at), but only the link faults are ever looked up
+# by tracker (status's bad CRCs and lost packets), and keeping that index up to date cost a bulk
+# import ~7% of its SQLite time (2.93 s against 3.14 s to store a 1M-line flight's rows). A
+# partial index of the faulty rows, as schema 4 did for rejected lines, finds those without
+# reading a tracker's good packets and costs the good packets nothing.
+_V5 = """
+DROP INDEX link_tracker_received;
+CREATE INDEX link_faults ON link (tracker_id) WHERE crc_ok = 0 OR lost_before > 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 LINE_BITS = 40
