@@ -200,3 +200,33 @@ def test_the_decoding_modules_load_no_store_textual_or_folium() -> None:
         "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@settings(max_examples=500)
+@given(
+    st.floats(-89.0, 89.0),
+    st.floats(-179.9, 179.9),
+    st.floats(-0.01, 0.01),
+    st.floats(-0.01, 0.01),
+    st.one_of(st.none(), st.floats(-200.0, 200.0)),
+    st.floats(0.0, 2.0),
+)
+def test_a_move_is_a_jump_exactly_when_it_is_faster_than_a_balloon(
+    lat: float, lon: float, dlat: float, dlon: float, climb: float | None, seconds: float
+) -> None:
+    """Plausibility skips the haversine for a fix certainly within reach: its verdict must be
+    the one the distance itself gives, around the 300 m (+ 350 m/s) limit too."""
+    import math
+    from datetime import timedelta
+
+    from groundstation.decoding.plausibility import MAX_SPEED_MPS, Plausibility
+    from groundstation.flight.geo import ground_distance_m
+
+    first = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    check = Plausibility().check
+    assert check("T", first, lat, lon, 1000.0, None) is None
+    alt = None if climb is None else 1000.0 + climb
+    reason = check("T", first + timedelta(seconds=seconds), lat + dlat, lon + dlon, alt, None)
+    dist = math.hypot(ground_distance_m(lat, lon, lat + dlat, lon + dlon), climb or 0.0)
+    jump = dist > 300.0 + MAX_SPEED_MPS * seconds
+    assert (reason is not None and reason.startswith("implausible jump")) == jump

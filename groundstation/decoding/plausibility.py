@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from groundstation.flight.geo import ground_distance_m
+from groundstation.flight.geo import MEAN_EARTH_RADIUS_M, ground_distance_m
 
 MIN_ALT_M = -500.0
 MAX_ALT_M = 60_000.0
@@ -24,6 +24,10 @@ MAX_CLOCK_SKEW = timedelta(minutes=30)
 RESYNC_AFTER = 5
 """After this many jump rejections in a row the new position is trusted: the old one was wrong,
 or the tracker was carried somewhere else while it was off."""
+
+_BOUND_M_PER_DEGREE = 2.0 * MEAN_EARTH_RADIUS_M * math.pi / 180.0
+"""Over pi/2 R a radian, in metres a degree: :meth:`Plausibility._jump`'s bound, with room for
+rounding."""
 
 
 @dataclass(slots=True)
@@ -85,6 +89,14 @@ class Plausibility:
         """The distance (m) and time (s) from ``last`` when the fix moved further than a
         balloon can; None when it did not (or did not move)."""
         if lat == last.lat and lon == last.lon and (alt is None or alt == last.alt):
+            return None
+        # Within 300 m no move is a jump. The great-circle distance is at most pi/2 R times
+        # the sum of the latitude and longitude differences (in radians), and the climb adds at
+        # most its height: so a fix that near (nearly every fix of a flight) needs no haversine.
+        near = _BOUND_M_PER_DEGREE * (abs(lat - last.lat) + abs(lon - last.lon))
+        if alt is not None and last.alt is not None:
+            near += abs(alt - last.alt)
+        if near <= 300.0:
             return None
         dt = abs((when - last.time).total_seconds())
         dist = ground_distance_m(last.lat, last.lon, lat, lon)
