@@ -47,7 +47,7 @@ def storage_floor_seconds(db: Path, into: Path, batch: int = 20_000) -> float:
     empty database with the same schema and settings, exactly the rows an import stored. They
     are read back first (untimed) as the ``Rows`` the decoding process hands the writer, ``batch``
     raw lines a transaction as the import commits them, so the same statements bind the same
-    parameters (ok lines the short insert, trackers by name). No import that stores every line
+    parameters (ok lines the short insert, trackers by id). No import that stores every line
     can be faster than this."""
     import sqlite3
     from bisect import bisect_left
@@ -55,32 +55,31 @@ def storage_floor_seconds(db: Path, into: Path, batch: int = 20_000) -> float:
     from groundstation.store.database import Rows, Store
 
     source = sqlite3.connect(db)
-    name = "(SELECT name FROM trackers t WHERE t.id = tracker_id)"
     raw = source.execute(
-        f"SELECT id, source_id, line_no, received_at, text, status, reason, sentence, {name}"
+        "SELECT id, source_id, line_no, received_at, text, status, reason, sentence, tracker_id"
         " FROM raw_lines ORDER BY id"
     ).fetchall()
     # Each table's rows as the writer takes them, the id of their raw line last.
     records = {
-        "fixes": f"{name}, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop, quality,"
+        "fixes": "tracker_id, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop, quality,"
         " sentence, raw_line_id FROM fixes",
-        "telemetry": f"{name}, time, seq, battery_v, temp_int_c, temp_ext_c, pressure_hpa, extra,"
-        " raw_line_id FROM telemetry",
-        "links": f"{name}, received_at, seq, rssi_dbm, snr_db, freq_error_hz, crc_ok, lost_before,"
-        " raw_line_id FROM link",
+        "telemetry": "tracker_id, time, seq, battery_v, temp_int_c, temp_ext_c, pressure_hpa,"
+        " extra, raw_line_id FROM telemetry",
+        "links": "tracker_id, received_at, seq, rssi_dbm, snr_db, freq_error_hz, crc_ok,"
+        " lost_before, raw_line_id FROM link",
         "station": "time, lat, lon, alt_m, raw_line_id FROM station_fixes",
     }
     tables = {
         field: source.execute(f"SELECT {sql} ORDER BY raw_line_id").fetchall()
         for field, sql in records.items()
     }
-    trackers = [n for (n,) in source.execute("SELECT name FROM trackers ORDER BY id")]
+    trackers = dict(source.execute("SELECT name, id FROM trackers ORDER BY id"))
     source.close()
     parts = []
     taken = dict.fromkeys(tables, 0)
     for start in range(0, len(raw), batch):
         lines = raw[start : start + batch]
-        rows = Rows(lines=len(lines), trackers=trackers if not start else [])
+        rows = Rows(lines=len(lines), trackers=trackers)
         for line in lines:
             if line[5] == "ok" and line[6] is None:
                 rows.add_ok(line[0], line[3], line[4], line[7], line[8])

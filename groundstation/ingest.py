@@ -26,7 +26,7 @@ from groundstation.models import Decoded, SourceEvent
 from groundstation.pipeline import Counts, LineIngest, Pipeline, RowSink
 from groundstation.sources.files import SourceError, file_key, read_chunks, spool_stdin
 from groundstation.sources.serial_port import PortReader
-from groundstation.store.database import Store, StoreError
+from groundstation.store.database import Store, StoreError, TrackerIds
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,9 @@ def import_file(
         received = datetime.now(UTC)
         if worker is not None:
             assert writer is not None
-            job = _Job(path, key, info.id, info.name, tracker or info.name, day, received)
+            job = _Job(
+                path, key, info.id, info.name, tracker or info.name, day, received, store.trackers()
+            )
             with _rare_collections():
                 finished = _import_in_worker(worker, job, pipeline, counts, progress, stop)
             # Complete only once every line is committed: a kill after this adds nothing more.
@@ -187,6 +189,8 @@ class _Job:
     tracker: str
     day: date | None
     received: datetime
+    trackers: dict[str, int]
+    """The database's trackers when the import began, by name (:class:`TrackerIds`)."""
 
 
 _WORKER_MAIN = (
@@ -329,7 +333,11 @@ def _decode_rows() -> None:
         ingest.decoder.assume_date(job.day)
     ingest.decoder.learn_dates(_head(job.path))
     counts = Counts(job.name)
-    sink = RowSink(counts, {job.key: job.source_id}.__getitem__)
+    # A tracker the database did not have gets the id the writer will give it, if no other
+    # writer adds a tracker meanwhile (else the writer renumbers the rows).
+    known = job.trackers
+    tracker_ids = TrackerIds(known, max(known.values(), default=0) + 1)
+    sink = RowSink(counts, {job.key: job.source_id}.__getitem__, tracker_ids)
     received = job.received
     for chunk in read_chunks(job.path):
         ingest.feed_rows(chunk, received, sink)

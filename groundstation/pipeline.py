@@ -30,7 +30,7 @@ from groundstation.models import (
     Record,
     SourceEvent,
 )
-from groundstation.store.database import RowBuilder, Rows
+from groundstation.store.database import RowBuilder, Rows, TrackerIds
 from groundstation.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -87,10 +87,18 @@ class RowSink:
     """Where a bulk import's decoding process puts what it decodes: rows for the tables
     (:class:`RowBuilder`) and the counts, a line at a time in the source's order."""
 
-    def __init__(self, counts: Counts, source_id: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        counts: Counts,
+        source_id: Callable[[str], int],
+        tracker_ids: Callable[[str], int] | None = None,
+    ) -> None:
+        """``tracker_ids``: the ids the rows give trackers, by name (a :class:`TrackerIds`
+        for the whole source, by default a new one)."""
         self.counts = counts
         self._source_id = source_id
-        self.builder = RowBuilder(source_id)
+        self._tracker_ids = TrackerIds() if tracker_ids is None else tracker_ids
+        self.builder = RowBuilder(source_id, self._tracker_ids)
 
     def add(self, decoded: Sequence[Decoded]) -> None:
         self.counts.add(decoded)
@@ -138,7 +146,7 @@ class RowSink:
     def take(self) -> Rows:
         """The rows so far; the sink starts again empty."""
         rows = self.builder.finish()
-        self.builder = RowBuilder(self._source_id)
+        self.builder = RowBuilder(self._source_id, self._tracker_ids)
         return rows
 
 

@@ -100,3 +100,51 @@ def test_the_worker_runs_this_code_whatever_folder_the_import_runs_in(
     here = _import(tmp_path / "here.db", faulty_flight)
     monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
     assert _import(tmp_path / "there.db", faulty_flight) == here
+
+
+def _rows_by_tracker_name(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Each table that names trackers, as (tracker name, raw line id) in row order."""
+    conn = sqlite3.connect(db)
+    out = {
+        table: conn.execute(
+            f"SELECT t.name, x.{line} FROM {table} x LEFT JOIN trackers t ON t.id = x.tracker_id"
+            " ORDER BY x.rowid"
+        ).fetchall()
+        for table, line in (
+            ("raw_lines", "id"), ("fixes", "raw_line_id"), ("telemetry", "raw_line_id"),
+            ("link", "raw_line_id"),
+        )
+    }  # fmt: skip
+    conn.close()
+    return out
+
+
+def test_a_tracker_added_by_another_writer_during_an_import_takes_none_of_its_rows(
+    faulty_flight: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decoding process gives a tracker new to the database the id the writer will give it;
+    when another writer takes that id first, the rows must still name the right trackers."""
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)
+    _import(tmp_path / "here.db", faulty_flight)
+    real = ingest._import_in_worker
+
+    def after_another_writer(*args: object, **kwargs: object) -> bool:
+        other = sqlite3.connect(tmp_path / "there.db")  # (the job has the trackers by now)
+        other.execute("INSERT INTO trackers (name) VALUES ('INTRUDER')")
+        other.commit()
+        other.close()
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "_import_in_worker", after_another_writer)
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    _import(tmp_path / "there.db", faulty_flight)
+    here, there = (
+        _rows_by_tracker_name(tmp_path / "here.db"),
+        _rows_by_tracker_name(tmp_path / "there.db"),
+    )
+    for rows in there.values():
+        names = {name for name, _ in rows}
+        assert {"EMU1", "EMU2", "EMU3"} <= names and "INTRUDER" not in names
+    assert here == there
+    ids = sqlite3.connect(tmp_path / "there.db").execute("SELECT name FROM trackers ORDER BY id")
+    assert ids.fetchone() == ("INTRUDER",)  # (it took the id the first tracker was given)

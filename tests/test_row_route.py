@@ -25,7 +25,7 @@ from firmware_protocol import crc16_ccitt
 from firmware_protocol.checksums import nmea_sentence
 from groundstation.decoding import lean as lean_readers
 from groundstation.pipeline import Counts, LineIngest, RowSink
-from groundstation.store.database import Rows, to_rows
+from groundstation.store.database import Rows, TrackerIds, to_rows
 
 WHEN = datetime(2024, 6, 1, 12, tzinfo=UTC)
 SOURCE_ID = {"test": 3}.__getitem__
@@ -51,6 +51,7 @@ def both_ways(
     ingest = lean("test", "DEFAULT", live_clock=live)
     expected_counts, counts = Counts("a"), Counts("b")
     sink = RowSink(counts, SOURCE_ID)
+    tracker_ids = TrackerIds()  # (each way gives trackers ids in the order it meets them)
     out: list[Rows] = []
     step = size or len(data) or 1
     for i in range(0, len(data) + step, step):  # the last step: the end of the stream
@@ -62,7 +63,7 @@ def both_ways(
             decoded = reference.finish(WHEN)
             ingest.finish_rows(WHEN, sink)
         expected_counts.add(decoded)
-        expected = to_rows(decoded, SOURCE_ID)
+        expected = to_rows(decoded, SOURCE_ID, tracker_ids)
         got = sink.take()
         assert got == expected, f"the chunk at byte {i} ({step}-byte chunks)"
         out.append(got)

@@ -344,7 +344,8 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
         sid = stores["full"].source_id(d.raw.source)
         every.rejected.append(
             ((sid << 40) | d.raw.line_no, sid, d.raw.line_no, made.runs[0][1],
-             d.raw.data.decode("latin-1"), d.status, d.reason, d.sentence, d.tracker)
+             d.raw.data.decode("latin-1"), d.status, d.reason, d.sentence,
+             None if d.tracker is None else full.trackers[d.tracker])
         )  # fmt: skip
     stores["full"].write_rows([every])
     for store in stores.values():
@@ -353,6 +354,30 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
     runs, full_rows = (rows(tmp_path / f"{n}.db", f"{query} ORDER BY r.id") for n in stores)
     assert len(runs) == len(decoded)
     assert runs == full_rows
+
+
+def test_rows_renumbered_for_one_database_are_stored_as_made_in_the_next(tmp_path: Path) -> None:
+    """Rows give a new tracker the id the writer is expected to give it; a database that gave
+    that id to another tracker gets them renumbered, and the rows themselves stay as they were
+    (a part that failed to be stored is stored again, perhaps after other trackers came)."""
+    from groundstation.pipeline import LineIngest
+    from groundstation.store.database import TrackerIds, to_rows
+
+    log = write_track(tmp_path / "f.log", 5)
+    ingest = LineIngest("file:f", "HAB", live_clock=False)
+    decoded = ingest.feed(log.read_bytes(), START) + ingest.finish(START)
+    stores = [Store(tmp_path / f"{name}.db") for name in ("other", "fresh")]
+    stores[0].conn.execute("INSERT INTO trackers (name) VALUES ('Z')")  # (it takes id 1)
+    for store in stores:
+        store.register_source("file:f", "f.log", "file")
+    made = to_rows(decoded, stores[0].source_id, TrackerIds({}, 1))
+    assert made.trackers == {"HAB": 1} and len(made.fixes) == 5
+    for store, hab in zip(stores, (2, 1), strict=True):
+        store.write_rows([made])
+        named = "SELECT DISTINCT t.id, t.name FROM {} x JOIN trackers t ON t.id = x.tracker_id"
+        for table in ("raw_lines", "fixes"):
+            assert store.query(named.format(table)) == [{"id": hab, "name": "HAB"}]
+        store.close()
 
 
 def test_the_live_view_following_a_database_reads_only_its_rejected_lines(tmp_path: Path) -> None:

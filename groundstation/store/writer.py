@@ -249,7 +249,7 @@ class BatchWriter:
             batch.add(items)
         else:
             assert self._store is not None
-            batch.add(to_rows(items, self._store.source_id))
+            batch.add(to_rows(items, self._store.source_id, self._store.row_tracker_ids()))
         self.pending = len(batch)
 
     def _give_up(self, batch: _Batch) -> None:
