@@ -335,8 +335,7 @@ def _decode_rows() -> None:
     counts = Counts(job.name)
     # A tracker the database did not have gets the id the writer will give it, if no other
     # writer adds a tracker meanwhile (else the writer renumbers the rows).
-    known = job.trackers
-    tracker_ids = TrackerIds(known, max(known.values(), default=0) + 1)
+    tracker_ids = TrackerIds.after(job.trackers)
     sink = RowSink(counts, {job.key: job.source_id}.__getitem__, tracker_ids)
     received = job.received
     for chunk in read_chunks(job.path):

@@ -341,6 +341,12 @@ class TrackerIds:
         self._new: dict[str, int] = {}
         self._next, self._step = (-1, -1) if next_id is None else (next_id, 1)
 
+    @classmethod
+    def after(cls, known: Mapping[str, int]) -> TrackerIds:
+        """The ids of a database whose trackers were ``known``: SQLite gives a new tracker one
+        more than the largest id."""
+        return cls(known, max(known.values(), default=0) + 1)
+
     def __call__(self, name: str) -> int:
         tid = self._known.get(name) or self._new.get(name)
         if tid is None:
