@@ -79,10 +79,10 @@ def km(value: float) -> str:
 def default_title(exports: Sequence[FlightExport]) -> str:
     """``EMU1 flight 2024-06-01 09:00Z`` or ``EMU1, EMU2 flights 2024-06-01``."""
     if len(exports) == 1:
-        return f"{exports[0].tracker} flight {exports[0].flight.start_time:%Y-%m-%d %H:%M}Z"
+        return f"{exports[0].tracker} flight {exports[0].flight.key_time:%Y-%m-%d %H:%M}Z"
     names = list(dict.fromkeys(e.tracker for e in exports))
     shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-    return f"{shown} flights {min(e.flight.start_time for e in exports):%Y-%m-%d}"
+    return f"{shown} flights {min(e.flight.key_time for e in exports):%Y-%m-%d}"
 
 
 def simplified_runs(

@@ -52,8 +52,9 @@ class FlightExport:
 
     @property
     def label(self) -> str:
-        """A short human name: the tracker and the flight's start (UTC), controls removed."""
-        return plain_text(f"{self.flight.tracker} {self.flight.start_time:%Y-%m-%d %H:%M}Z")
+        """A short human name: the tracker and the flight's launch (UTC; its first fix when the
+        launch was not heard), as `flights` and `campaign` list it; controls removed."""
+        return plain_text(f"{self.flight.tracker} {self.flight.key_time:%Y-%m-%d %H:%M}Z")
 
 
 @dataclass(frozen=True, slots=True)

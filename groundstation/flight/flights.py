@@ -99,6 +99,13 @@ class Flight:
         return self.fixes[0].time
 
     @property
+    def key_time(self) -> datetime:
+        """When the flight began as the user knows it (its row's ``key_time``, the time in its
+        name on maps and exports): the launch, or the first fix when the launch was not heard
+        (the track began airborne)."""
+        return self.launch.time if self.launch is not None else self.start_time
+
+    @property
     def end_time(self) -> datetime:
         return self.fixes[-1].time
 

@@ -265,14 +265,10 @@ def band_rates_json(bands: Iterable[BandRate]) -> str:
     )
 
 
-def _key_time(flight: Flight) -> datetime:
-    return flight.launch.time if flight.launch is not None else flight.start_time
-
-
 def flight_columns(flight: Flight, packets_lost: int) -> dict[str, object]:
     """The content columns of a flight's row, as stored."""
     values: dict[str, object] = {
-        "key_time": iso(_key_time(flight)),
+        "key_time": iso(flight.key_time),
         "start_time": iso(flight.start_time),
         "end_time": iso(flight.end_time),
     }

@@ -63,6 +63,24 @@ def test_map_of_several_flights_with_default_name(
     assert page.count("gs-track") > 10 and "Ground station" in page
 
 
+def test_a_map_names_each_flight_by_its_launch_as_flights_lists_it(
+    gs: Runner, tmp_path: Path
+) -> None:
+    """EMU2 sat on the pad from 09:01:30 and launched at 09:02: the map's layers and summary
+    must name it by its launch, as `flights` and `campaign` do, not by its first fix."""
+    code, out, err = gs("flights", "--json")
+    assert code == 0, err
+    emu2 = next(f for f in json.loads(out)["flights"] if f["tracker"] == "EMU2")
+    assert emu2["start_time"][11:16] != emu2["launch_time"][11:16]  # (not a vacuous check)
+    code, _, err = gs("export", "map", "EMU2", "-o", str(tmp_path / "m.html"), "--offline")
+    assert code == 0, err
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    launched = f"EMU2 {emu2['launch_time'][:10]} {emu2['launch_time'][11:16]}Z"
+    assert f"<title>EMU2 flight {launched[5:]}</title>" in page
+    assert page.count(launched) >= 3  # the layer, its predicted landings and the summary
+    assert f"EMU2 {emu2['start_time'][:10]} {emu2['start_time'][11:16]}Z" not in page
+
+
 def test_hostile_tracker_name_never_reaches_a_path(
     gs: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
