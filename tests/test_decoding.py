@@ -230,3 +230,18 @@ def test_a_move_is_a_jump_exactly_when_it_is_faster_than_a_balloon(
     dist = math.hypot(ground_distance_m(lat, lon, lat + dlat, lon + dlon), climb or 0.0)
     jump = dist > 300.0 + MAX_SPEED_MPS * seconds
     assert (reason is not None and reason.startswith("implausible jump")) == jump
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=20), max_size=5))
+def test_extra_fields_are_stored_as_json_dumps_writes_them(extra: dict[str, str]) -> None:
+    """The telemetry table's ``extra`` text is built by hand (fast, for extras that change every
+    few packets): it must be exactly ``json.dumps(sort_keys=True)``, quotes, backslashes,
+    control characters and non-ASCII text included, and read back as the same fields."""
+    import json
+
+    from groundstation.models import extra_json
+
+    text = extra_json(dict(extra))
+    assert text == json.dumps(extra, sort_keys=True)
+    assert json.loads(text) == extra
