@@ -93,9 +93,15 @@ def sealed(text: str, xor: int | None) -> bool:
     return int(text[-2:], 16) == (fastpath.xor_checksum(text[1:-3]) if xor is None else xor)
 
 
-_BATTERY, _TEMPERATURE, _PRESSURE, _RSSI, _SNR = (
-    (float(r[2]), float(r[3])) for r in (BATTERY, TEMPERATURE, PRESSURE, RSSI, SNR)
-)  # the ranges the protocol allows: (name, decimals, low, high)
+# The ranges the protocol allows ((name, decimals, low, high) there), as the bounds each reader
+# passes to _decimal (spelled out: unpacking a pair for each field was a cost on every line).
+(
+    (_BATTERY_LO, _BATTERY_HI),
+    (_TEMP_LO, _TEMP_HI),
+    (_PRESSURE_LO, _PRESSURE_HI),
+    (_RSSI_LO, _RSSI_HI),
+    (_SNR_LO, _SNR_HI),
+) = ((float(r[2]), float(r[3])) for r in (BATTERY, TEMPERATURE, PRESSURE, RSSI, SNR))
 
 
 def _decimal(text: str, low: float, high: float) -> float | None:
@@ -126,10 +132,10 @@ def header_fields(fields: Sequence[str]) -> Header | None:
             return None
         return (
             callsign, seq_text, seq, tod,
-            _decimal(battery, *_BATTERY),
-            _decimal(temp_int, *_TEMPERATURE),
-            _decimal(temp_ext, *_TEMPERATURE),
-            _decimal(pressure, *_PRESSURE),
+            _decimal(battery, _BATTERY_LO, _BATTERY_HI),
+            _decimal(temp_int, _TEMP_LO, _TEMP_HI),
+            _decimal(temp_ext, _TEMP_LO, _TEMP_HI),
+            _decimal(pressure, _PRESSURE_LO, _PRESSURE_HI),
             extras_json(extras),
         )  # fmt: skip
     except (ValueError, ProtocolError):
@@ -137,14 +143,16 @@ def header_fields(fields: Sequence[str]) -> Header | None:
 
 
 _EXTRAS_JSON: dict[str, str | None] = {}
+_UNSEEN = object()
 
 
 def extras_json(text: str) -> str | None:
     """A header's extras (``key=value;...``) as the JSON text the telemetry table stores for
     them, None when there are none; remembered for the few distinct extras a flight sends.
     ProtocolError as :func:`fastpath.extras` raises it."""
-    if text in _EXTRAS_JSON:
-        return _EXTRAS_JSON[text]
+    found = _EXTRAS_JSON.get(text, _UNSEEN)
+    if found is not _UNSEEN:
+        return found  # type: ignore[return-value]
     extras = fastpath.extras(text)
     found = extra_json(extras) if extras else None
     if len(_EXTRAS_JSON) > 4096:
@@ -183,8 +191,8 @@ def radio_fields(fields: Sequence[str]) -> Radio | None:
     if seq > 65535 or freq == "-":
         return None
     try:
-        rssi_dbm = _decimal(rssi, *_RSSI)
-        snr_db = _decimal(snr, *_SNR)
+        rssi_dbm = _decimal(rssi, _RSSI_LO, _RSSI_HI)
+        snr_db = _decimal(snr, _SNR_LO, _SNR_HI)
     except ValueError:
         return None
     freq_error = None

@@ -411,7 +411,7 @@ class StreamDecoder:
             or self.current_tracker != self.default_tracker
         ):
             return None
-        when = _utc(day, tod)
+        when = datetime.combine(day, tod, UTC)  # (_utc, without its call)
         if when < clock.last or when - clock.last > _HALF_DAY:
             return None  # (_when would move the header's time to another day)
         sequences = self.sequences

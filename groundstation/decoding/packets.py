@@ -37,9 +37,11 @@ def closes(head: lean.Header, end: tuple[str, str, int], body: bytes) -> bool:
     """The end line (``end``, as :func:`lean.end` reads it) closes the packet its header
     (``head``) opens: it repeats the header's callsign and sequence number, and its CRC is that
     of ``body`` (every line before it, each with CRLF)."""
+    seq = end[1]
     return (
         end[0] == head[0]
-        and str(int(end[1])) == head[1]  # (the number as the header sent it)
+        # (the number as the header sent it; the same text is, unless it has leading zeros)
+        and (seq == head[1] and (seq[0] != "0" or len(seq) == 1) or str(int(seq)) == head[1])
         and end[2] == crc16_ccitt(body)
     )
 
