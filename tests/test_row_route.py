@@ -204,6 +204,7 @@ ODD: dict[str, list[str]] = {
     "snr": [*NUMBERS, "50.0", "50.1", "-50.1"],
     # a radio line naming another tracker than the packet before it (or none at all)
     "radio_callsign": ["TWO", "one", "A" * 17, ""],
+    "radio_seq": ["0", "9", "01", "", "65536"],
     # a VTG line (no time: it completes the tracker's latest fix, maybe the packet before's)
     "vtg": ["first", "last", "alone"],
     "freq": [*NUMBERS, "-", "1000000", "-1000000", "+5"],
@@ -235,7 +236,7 @@ def odd_packet(k: int, odd: dict[str, str]) -> bytes:
     rmc = (f"{f['talker']}RMC,{rmc_time},{f['status']},{f['lat']},{f['ns']},{f['lon']},{f['ew']},"
            f"{f['speed']},{f['course']},{f['date']}{f['rmc_tail']}")  # fmt: skip
     sender = f.get("radio_callsign", f["callsign"])
-    radio = f"PHABR,{sender},{f['seq']},{f['rssi']},{f['snr']},{f['freq']}"
+    radio = f"PHABR,{sender},{f.get('radio_seq', f['seq'])},{f['rssi']},{f['snr']},{f['freq']}"
     vtg = f"{f['talker']}VTG,{f['course'] or '12.5'},T,,M,{f['speed']},N,,K,A"
     middle = {"first": [vtg, gga, rmc], "last": [gga, rmc, vtg], "alone": [vtg]}.get(
         odd.get("vtg", ""), [gga, rmc]

@@ -380,6 +380,93 @@ def test_rows_renumbered_for_one_database_are_stored_as_made_in_the_next(tmp_pat
         store.close()
 
 
+def _links(db: Path) -> list[tuple[object, ...]]:
+    """The link table, each row with its tracker's name and its line's text, in line order."""
+    return rows(
+        db,
+        "SELECT t.name, l.seq, l.rssi_dbm, l.snr_db, l.freq_error_hz, l.crc_ok, l.lost_before,"
+        " r.text FROM link l JOIN trackers t ON t.id = l.tracker_id"
+        " JOIN raw_lines r ON r.id = l.raw_line_id ORDER BY l.raw_line_id",
+    )
+
+
+def test_a_packet_and_the_radio_report_on_it_make_one_link_row(cli: Any, db_path: Path) -> None:
+    """A clean emulated flight: every packet has one link row, on its end line, with its CRC
+    verdict and the receiver's measurements from the radio line after it."""
+    from test_packet_route import emulated
+
+    data = emulated(seed=5, size=60_000)
+    data = data[: data.index(b"\n", data.rfind(b"$PHABR")) + 1]  # (ends with a whole packet)
+    log = db_path.parent / "flight.log"
+    log.write_bytes(data)
+    assert cli("import", str(log)).exit_code == 0
+    links = _links(db_path)
+    ((packets,),) = rows(db_path, "SELECT count(*) FROM telemetry")
+    assert len(links) == packets == data.count(b"$PHABR") > 50
+    assert all(
+        str(text).startswith("$PHABE") and crc == 1 and None not in (rssi, snr)
+        for _, _, rssi, snr, _, crc, _, text in links
+    )
+
+
+def test_a_radio_report_on_another_packet_has_a_row_of_its_own(tmp_path: Path) -> None:
+    from test_row_route import odd_packet
+
+    from groundstation.pipeline import LineIngest
+    from groundstation.store.database import to_rows
+
+    data = (
+        odd_packet(1, {}) + odd_packet(2, {"radio_callsign": "TWO"})
+        + odd_packet(3, {"radio_seq": "9"}) + odd_packet(4, {})
+    )  # fmt: skip
+    ingest = LineIngest("file:odd", "ODD", live_clock=False)
+    decoded = ingest.feed(data, START) + ingest.finish(START)
+    store = Store(tmp_path / "odd.db")
+    store.register_source("file:odd", "odd.log", "file")
+    store.write_rows([to_rows(decoded, store.source_id, store.row_tracker_ids())])
+    store.close()
+    found = [(name, seq, rssi, crc) for name, seq, rssi, _, _, crc, _, _ in _links(store.path)]
+    assert found == [
+        ("ONE", 1, -28.8, 1),
+        ("ONE", 2, None, 1), ("TWO", 2, -28.8, None),  # another tracker's report
+        ("ONE", 3, None, 1), ("ONE", 9, -28.8, None),  # a report on another packet
+        ("ONE", 4, -28.8, 1),
+    ]  # fmt: skip
+
+
+def test_a_radio_report_stored_after_its_packet_goes_into_the_packets_row(
+    tmp_path: Path,
+) -> None:
+    """Wherever the lines are cut into batches (a live port's, an import's chunks), the link
+    table comes out the same: a radio report whose packet went in an earlier batch goes into
+    that packet's row (in SQL), and storing the lines again changes nothing."""
+    from test_packet_route import emulated
+
+    from groundstation.pipeline import LineIngest
+    from groundstation.store.database import to_rows
+
+    ingest = LineIngest("file:f", "F", live_clock=False)
+    decoded = ingest.feed(emulated(seed=5, size=30_000), START) + ingest.finish(START)
+    cuts = [i for i, d in enumerate(decoded) if d.sentence == "PHABR"][1:40:6]
+    pieces = [decoded[a:b] for a, b in zip([0, *cuts], [*cuts, len(decoded)], strict=True)]
+    stores = {name: Store(tmp_path / f"{name}.db") for name in ("whole", "cut")}
+    for store in stores.values():
+        store.register_source("file:f", "f.log", "file")
+    whole = stores["whole"]
+    whole.write_rows([to_rows(decoded, whole.source_id, whole.row_tracker_ids())])
+    cut = stores["cut"]
+    for _ in range(2):  # (the second time adds nothing)
+        for piece in pieces:
+            made = to_rows(piece, cut.source_id, cut.row_tracker_ids())
+            cut.write_rows([made])
+        assert len(made.radio) == 1  # (the report starting the last piece, in SQL)
+        assert _links(cut.path) == _links(whole.path)
+    links = _links(whole.path)
+    assert len(cuts) >= 5 and len(links) == sum(d.sentence == "PHABT" for d in decoded)
+    for store in stores.values():
+        store.close()
+
+
 def test_the_live_view_following_a_database_reads_only_its_rejected_lines(tmp_path: Path) -> None:
     """``live`` with no port follows a database another process writes. Its poll for rejected
     lines hands on each of them once, and reads only them: reading every line after the last

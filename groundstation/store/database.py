@@ -256,6 +256,9 @@ class Store:
             conn.executemany(_UPSERT_FIX, rows.fixes)
         if rows.telemetry:
             conn.executemany(_INSERT_TELEMETRY, rows.telemetry)
+        if rows.radio:  # (each the first line of its source here: before the other links)
+            conn.executemany(_MERGE_RADIO, [r[:6] for r in rows.radio])  # (no receive time)
+            conn.executemany(_INSERT_RADIO, rows.radio)
         if rows.links:
             conn.executemany(_INSERT_LINK, rows.links)
         if rows.station:
@@ -319,6 +322,18 @@ _INSERT_LINK = (
     "INSERT OR IGNORE INTO link (tracker_id, received_at, seq, rssi_dbm, snr_db, freq_error_hz,"
     " crc_ok, lost_before, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# A radio report goes into the link row of the line before it when that row records the
+# integrity of the same tracker's packet with the same sequence number (RowBuilder._radio_link
+# does the same when both lines are in one part); else it is a row of its own.
+_PACKET_BEFORE = "raw_line_id = ?4 - 1 AND tracker_id = ?5 AND seq IS ?6 AND crc_ok IS NOT NULL"
+_MERGE_RADIO = (
+    f"UPDATE link SET rssi_dbm = ?1, snr_db = ?2, freq_error_hz = ?3 WHERE {_PACKET_BEFORE}"
+)
+_INSERT_RADIO = (
+    "INSERT OR IGNORE INTO link (tracker_id, received_at, seq, rssi_dbm, snr_db, freq_error_hz,"
+    " crc_ok, lost_before, raw_line_id) SELECT ?5, ?7, ?6, ?1, ?2, ?3, NULL, 0, ?4"
+    f" WHERE NOT EXISTS (SELECT 1 FROM link WHERE {_PACKET_BEFORE})"
+)
 _INSERT_STATION = (
     "INSERT OR IGNORE INTO station_fixes (time, lat, lon, alt_m, raw_line_id)"
     " VALUES (?, ?, ?, ?, ?)"
@@ -367,7 +382,10 @@ class Rows:
     (:meth:`add_ok` sorts the ok ones): ``runs`` of ok lines as ``(first id, received_at,
     tracker, [text, ...])`` (:data:`_INSERT_RUN`); other ok lines in ``ok`` as ``(id,
     received_at, text, sentence, tracker)``, the rest of each row follows from them
-    (:data:`_INSERT_OK`); ``rejected`` holds every other line whole.
+    (:data:`_INSERT_OK`); ``rejected`` holds every other line whole. ``radio`` holds the
+    radio reports whose line before is not in these rows, as ``(rssi, snr, frequency error,
+    line id, tracker, sequence number, received_at)``: the writer puts each into the link row
+    that line made, or stores it on its own (:data:`_MERGE_RADIO`, :data:`_INSERT_RADIO`).
     """
 
     lines: int = 0
@@ -378,6 +396,7 @@ class Rows:
     fixes: list[list[object]] = field(default_factory=list)
     telemetry: list[tuple[object, ...]] = field(default_factory=list)
     links: list[tuple[object, ...]] = field(default_factory=list)
+    radio: list[tuple[object, ...]] = field(default_factory=list)
     station: list[tuple[object, ...]] = field(default_factory=list)
 
     def add_ok(
@@ -427,6 +446,7 @@ def _renumbered(rows: Rows, ids: dict[int, int]) -> Rows:
         fixes=[[new(r[0]), *r[1:]] for r in rows.fixes],
         telemetry=[(new(r[0]), *r[1:]) for r in rows.telemetry],
         links=[(new(r[0]), *r[1:]) for r in rows.links],
+        radio=[(*r[:4], new(r[4]), *r[5:]) for r in rows.radio],
     )
 
 
@@ -453,7 +473,7 @@ class RowBuilder:
     gives for it, whichever way it was added."""
 
     __slots__ = ("rows", "_fixes", "_tracker_ids", "_source_id", "_source", "sid",
-                 "_received_at", "received")  # fmt: skip
+                 "_received_at", "received", "_end", "_firsts")  # fmt: skip
 
     def __init__(
         self, source_id: Callable[[str], int], tracker_ids: Callable[[str], int] | None = None
@@ -466,6 +486,10 @@ class RowBuilder:
         self.sid = 0
         self._received_at: datetime | None = None
         self.received = ""
+        # The last link row that records a packet's integrity: its line's id and its index in
+        # rows.links (a radio report on the next line goes into it: :meth:`_radio_link`).
+        self._end: tuple[int, int] | None = None
+        self._firsts: dict[int, int] = {}  # each source's first line in these rows
 
     def add(self, batch: Iterable[Decoded]) -> None:
         line = self.line
@@ -499,6 +523,7 @@ class RowBuilder:
         tid = None if tracker is None else self.tracker(tracker)
         sid = self.sid
         rid = (sid << LINE_BITS) | line_no
+        self._firsts.setdefault(sid, rid)
         received = self.received
         if status == "ok" and reason is None:
             rows.add_ok(rid, received, data.decode("latin-1"), sentence, tid)
@@ -513,7 +538,14 @@ class RowBuilder:
             elif isinstance(rec, Telemetry):
                 rows.telemetry.append(_telemetry_row(self.tracker(rec.tracker), rec, rid))
             elif isinstance(rec, LinkQuality):
-                rows.links.append(_link_row(self.tracker(rec.tracker), rec, received, rid))
+                link_tid = self.tracker(rec.tracker)
+                if sentence == "PHABR" and rec.crc_ok is None:
+                    freq = rec.freq_error_hz
+                    self._radio_link(link_tid, rec.seq, rec.rssi_dbm, rec.snr_db, freq, rid)
+                else:
+                    if rec.crc_ok is not None:
+                        self._end = (rid, len(rows.links))
+                    rows.links.append(_link_row(link_tid, rec, received, rid))
             elif isinstance(rec, StationFix):
                 rows.station.append((iso(rec.time), rec.lat, rec.lon, rec.alt_m, rid))
 
@@ -552,9 +584,9 @@ class RowBuilder:
         for no, fix in enumerate(fixes, start=first_line_no + 1):
             _merge_fix(self._fixes, tracker, fix, base | no)
         last = base | (first_line_no + len(texts) - 1)
-        self.rows.links.append(
-            (tracker, self.received, packet.seq, None, None, None, 1, packet.lost, last)
-        )
+        links = self.rows.links
+        self._end = (last, len(links))
+        links.append((tracker, self.received, packet.seq, None, None, None, 1, packet.lost, last))
 
     def steady(
         self,
@@ -593,15 +625,22 @@ class RowBuilder:
                 _merge_fix(self._fixes, tracker, fix, base | no)
         received = self.received
         end = base | (first_line_no + 3)
-        rows.links.append((tracker, received, head[2], None, None, None, 1, 0, end))
+        links = rows.links
+        if radio is not None and radio[1] == head[2]:  # (its report on this packet)
+            links.append((tracker, received, head[2], *radio[2:], 1, 0, end))
+            return
+        self._end = (end, len(links))
+        links.append((tracker, received, head[2], None, None, None, 1, 0, end))
         if radio is not None:
-            rows.links.append((tracker, received, *radio[1:], None, 0, end + 1))
+            links.append((tracker, received, *radio[1:], None, 0, end + 1))
 
     def _packet_lines(self, first_line_no: int, tracker: int, texts: list[str]) -> int:
         """A packet's lines from ``first_line_no``, all ok and the tracker's (its id), into a
         run; returns the base of their ids (the source's)."""
         rows = self.rows
-        base = self.sid << LINE_BITS
+        sid = self.sid
+        base = sid << LINE_BITS
+        self._firsts.setdefault(sid, base | first_line_no)
         rows.lines += len(texts)
         rows.add_run(base | first_line_no, self.received, tracker, texts)
         return base
@@ -640,11 +679,38 @@ class RowBuilder:
         gives for it (it may go in a run as it is, as :meth:`packet`'s lines)."""
         rows = self.rows
         tracker = self.tracker(link.tracker)
-        rid = (self.sid << LINE_BITS) | line_no
-        received = self.received
+        sid = self.sid
+        rid = (sid << LINE_BITS) | line_no
+        self._firsts.setdefault(sid, rid)
         rows.lines += 1
-        rows.add_run(rid, received, tracker, (text,))
-        rows.links.append(_link_row(tracker, link, received, rid))
+        rows.add_run(rid, self.received, tracker, (text,))
+        self._radio_link(tracker, link.seq, link.rssi_dbm, link.snr_db, link.freq_error_hz, rid)
+
+    def _radio_link(
+        self,
+        tracker: int,
+        seq: int | None,
+        rssi: float | None,
+        snr: float | None,
+        freq_error: float | None,
+        rid: int,
+    ) -> None:
+        """The receiver's report on a packet, from its radio line ``rid``: into the link row of
+        the packet whose integrity the line before records, when it is the same tracker's and
+        sequence number's (one row a packet); else a row of its own. When the line before is
+        not in these rows, the writer decides the same in SQL (``radio``)."""
+        links = self.rows.links
+        end = self._end
+        if end is not None and end[0] == rid - 1:
+            row = links[end[1]]
+            if row[0] == tracker and row[2] == seq:
+                links[end[1]] = (*row[:3], rssi, snr, freq_error, *row[6:])
+                self._end = None
+                return
+        elif self._firsts.get(rid >> LINE_BITS) == rid:
+            self.rows.radio.append((rssi, snr, freq_error, rid, tracker, seq, self.received))
+            return
+        links.append((tracker, self.received, seq, rssi, snr, freq_error, None, 0, rid))
 
     def finish(self) -> Rows:
         """The rows so far (the builder is spent)."""
