@@ -27,15 +27,15 @@ from groundstation.pipeline import Counts, LineIngest, Pipeline, RowSink
 from groundstation.sources.files import SourceError, file_key, read_chunks, spool_stdin
 from groundstation.sources.serial_port import PortReader
 from groundstation.store.database import Store, StoreError, TrackerIds
+from groundstation.worker import WORKER_MIN_BYTES
+from groundstation.worker import end as _end_worker
+from groundstation.worker import start as _start_worker
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 MAX_REPLAY_GAP_S = 30.0
 """A replay waits at most this long (in log time) across a gap in the log."""
-WORKER_MIN_BYTES = 4 << 20
-"""A file at least this big is decoded in a second process while this one writes (two cores
-at work); starting that process costs more than it saves on a smaller file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +59,22 @@ def import_file(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     day: date | None = None,
+    worker: subprocess.Popen[bytes] | None = None,
 ) -> ImportResult:
-    """Import one log file (``-`` for stdin) as fast as possible."""
+    """Import one log file (``-`` for stdin) as fast as possible. ``worker``: a decoding process
+    started for it beforehand (:mod:`groundstation.worker`), used when the file is decoded in
+    one, else ended."""
     spooled = None
     name = _source_name(path)
     if str(path) == "-":
         path = spooled = spool_stdin()
     writer = pipeline.writer
-    worker = None
     try:
         if writer is not None and not pipeline.has_subscribers and _size(path) >= WORKER_MIN_BYTES:
-            worker = _start_worker()  # it starts up while this process reads the file's key
+            worker = worker or _start_worker()  # it starts up while this reads the file's key
+        elif worker is not None:
+            _end_worker(worker)
+            worker = None
         key = file_key(path)
         info = store.register_source(key, name, "file")
         counts = pipeline.counts_for(key, info.name)
@@ -193,56 +198,6 @@ class _Job:
     """The database's trackers when the import began, by name (:class:`TrackerIds`)."""
 
 
-_WORKER_MAIN = (
-    "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-    "if {here!r} not in sys.path: sys.path.insert(0, {here!r})\n"
-    "from groundstation.ingest import decode_worker; decode_worker()"
-)
-
-
-def _start_worker() -> subprocess.Popen[bytes]:
-    """A decoding process (:func:`decode_worker`), waiting for its job on stdin. It ignores
-    Ctrl-C from its first statement, before its imports: the importing process decides when to
-    stop it. (Other signals to the terminal's process group end it as they end this one.)
-
-    It runs the code this process runs: the folder this package was imported from is on its
-    path (first, unless it is there already, as site-packages is), and the current folder is
-    not (``-P``): it may hold another ``groundstation``."""
-    here = str(Path(__file__).resolve().parent.parent)
-    command = [sys.executable, "-P", "-c", _WORKER_MAIN.format(here=here)]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert proc.stdout is not None
-    _widen_pipe(proc.stdout.fileno())
-    return proc
-
-
-PIPE_BYTES = 1 << 20
-"""The pipe from the decoding process holds this much where the system allows (Linux): a
-chunk's rows (~0.5 MB pickled) then fit whole, and the worker goes on decoding while this
-process takes them in. In the default 64 kB it waited for every read (measured: ~0.5 s of a
-1M-line import's 8 s)."""
-
-
-def _widen_pipe(fd: int) -> None:
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):  # not Linux, or over its limit: as it is
-        pass
-
-
-def _end_worker(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the decoding process unless it ended, reap it and close its pipes."""
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
-    for pipe in (proc.stdin, proc.stdout):
-        if pipe is not None:
-            with contextlib.suppress(OSError):  # (the job left unsent to a process now gone)
-                pipe.close()
-
-
 def _import_in_worker(
     proc: subprocess.Popen[bytes],
     job: _Job,
@@ -298,7 +253,8 @@ def decode_worker() -> None:
     """The decoding process of a bulk import: a pickled :class:`_Job` on stdin, pickled
     ``("rows", Rows, bytes read)`` messages and a final ``("done", counts)`` on stdout.
     When the importing process is gone (it was killed), this one ends quietly. Ctrl-C is
-    ignored before this runs (:data:`_WORKER_MAIN`): the importing process decides when to stop."""
+    ignored before this runs (:data:`groundstation.worker._WORKER_MAIN`): the importing process
+    decides when to stop."""
     try:
         _decode_job()
     except (BrokenPipeError, EOFError):  # nobody left to read the rows or send the job

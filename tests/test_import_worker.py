@@ -4,13 +4,14 @@ gives, row for row (apart from the wall-clock columns)."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from firmware_protocol.emulator import SimulationConfig, simulate
-from groundstation import ingest
+from groundstation import ingest, worker
 from groundstation.ingest import import_file, open_store
 from groundstation.pipeline import Pipeline
 from groundstation.sources.files import SourceError
@@ -75,7 +76,7 @@ def test_a_worker_that_dies_starting_up_is_reported_plainly(
     its job (a broken install, no memory), the user is told it failed and how it ended, not of
     a broken pipe."""
     monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
-    monkeypatch.setattr(ingest, "_WORKER_MAIN", "import sys; sys.exit(7)")
+    monkeypatch.setattr(worker, "_WORKER_MAIN", "import sys; sys.exit(7)")
     real_key = ingest.file_key
 
     def slow_key(path: Path) -> str:
@@ -148,3 +149,37 @@ def test_a_tracker_added_by_another_writer_during_an_import_takes_none_of_its_ro
     assert here == there
     ids = sqlite3.connect(tmp_path / "there.db").execute("SELECT name FROM trackers ORDER BY id")
     assert ids.fetchone() == ("INTRUDER",)  # (it took the id the first tracker was given)
+
+
+def test_the_import_command_starts_its_decoding_process_first_and_ends_it(
+    faulty_flight: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`groundstation import` starts the decoding process of a big file before its own imports
+    and hands it to the import (no second one); when the file needs none after all (it was
+    imported already), the process is ended, not left behind."""
+    from groundstation.cli import run
+
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)  # (the test flight is under 4 MB)
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    started: list[subprocess.Popen[bytes]] = []
+    real_start = worker.start
+
+    def counted() -> subprocess.Popen[bytes]:
+        started.append(real_start())
+        return started[-1]
+
+    def second() -> subprocess.Popen[bytes]:
+        raise AssertionError("a second decoding process was started")
+
+    monkeypatch.setattr(worker, "start", counted)
+    monkeypatch.setattr(ingest, "_start_worker", second)
+    db = tmp_path / "cli.db"
+    for _ in range(2):  # (the second time: already imported)
+        with pytest.raises(SystemExit) as done:
+            run(["--db", str(db), "import", str(faulty_flight)])
+        assert done.value.code == 0
+    assert len(started) == 2 and all(proc.poll() is not None for proc in started)
+    here = tmp_path / "here.db"
+    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)
+    _import(here, faulty_flight)
+    assert _tables(db) == _tables(here)
