@@ -39,11 +39,12 @@ AFTER_COMMIT = 4
 
 @pytest.fixture(scope="module")
 def flight_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An emulated flight with a receiver's binary frames mixed in (about 4 MB, 31,000 lines).
+    """An emulated flight with a receiver's binary frames mixed in (about 1.1 MB, 15,000 lines
+    stored).
 
-    The binary runs are cheap to decode (cut into 256-byte "line too long" pieces) but spread
-    the file over several 1 MB read chunks, so an import that takes a couple of seconds
-    commits more than once and a kill can land between its commits."""
+    The binary runs are cheap to decode (cut into 256-byte "line too long" pieces) but make
+    the import commit more than once (its batches hold 10,000 lines), so a kill can land
+    between its commits: ~20 ms on the development machine, ~0.4 s into the import."""
     log = tmp_path_factory.mktemp("kill") / "flight.log"
     subprocess.run(
         cli_argv(log.with_suffix(".unused.db"), "simulate", "--seed", "5", "--trackers", "2",
@@ -129,7 +130,9 @@ def test_kill_9_at_20_moments_never_damages_the_database_and_reimport_completes_
     timed = KILLS - AFTER_COMMIT
     # spread a little past the clean import's end: an import on a busy machine may run longer
     moments = [(1.3 * window * (i + rng.random()) / timed, False) for i in range(timed)]
-    moments += [(rng.uniform(0.0, 0.05), True) for _ in range(AFTER_COMMIT)]
+    # (the second commit follows the first within ~20 ms: a kill meant to land between them
+    # comes within 10 ms of seeing the first)
+    moments += [(rng.uniform(0.0, 0.01), True) for _ in range(AFTER_COMMIT)]
     rng.shuffle(moments)
 
     def attempt(i: int) -> tuple[float, bool, str, int]:
