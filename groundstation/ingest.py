@@ -22,14 +22,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from groundstation import worker as decoding
 from groundstation.models import Decoded, SourceEvent
 from groundstation.pipeline import Counts, LineIngest, Pipeline, RowSink
 from groundstation.sources.files import SourceError, file_key, read_chunks, spool_stdin
 from groundstation.sources.serial_port import PortReader
 from groundstation.store.database import Store, StoreError, TrackerIds
-from groundstation.worker import WORKER_MIN_BYTES
-from groundstation.worker import end as _end_worker
-from groundstation.worker import start as _start_worker
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +68,10 @@ def import_file(
         path = spooled = spool_stdin()
     writer = pipeline.writer
     try:
-        if writer is not None and not pipeline.has_subscribers and _size(path) >= WORKER_MIN_BYTES:
-            worker = worker or _start_worker()  # it starts up while this reads the file's key
+        if writer is not None and not pipeline.has_subscribers and decoding.big_enough(path):
+            worker = worker or decoding.start()  # it starts up while this reads the file's key
         elif worker is not None:
-            _end_worker(worker)
+            decoding.end(worker)
             worker = None
         key = file_key(path)
         info = store.register_source(key, name, "file")
@@ -112,17 +110,9 @@ def import_file(
         return ImportResult(info.name, key, counts, False)
     finally:
         if worker is not None:
-            _end_worker(worker)
+            decoding.end(worker)
         if spooled is not None:
             os.unlink(spooled)
-
-
-def _size(path: Path) -> int:
-    """The file's size; 0 when it cannot be read (reading it then says why)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def replay_file(
@@ -206,8 +196,8 @@ def _import_in_worker(
     progress: Progress | None,
     stop: threading.Event | None,
 ) -> bool:
-    """Decode in the second process ``proc`` (:func:`_start_worker`), write here; True when it
-    finished.
+    """Decode in the second process ``proc`` (:func:`groundstation.worker.start`), write here;
+    True when it finished.
 
     The worker frames and decodes with the very code an in-process import runs and sends rows
     ready for the tables (:class:`RowSink`) through a pipe, a chunk at a time; the pipe and the

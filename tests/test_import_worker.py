@@ -57,9 +57,9 @@ def faulty_flight(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_worker_import_gives_the_same_database(
     faulty_flight: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)  # in this process
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 1 << 60)  # in this process
     here = _import(tmp_path / "here.db", faulty_flight)
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)  # in a second process
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)  # in a second process
     there = _import(tmp_path / "there.db", faulty_flight)
     assert here == there
     tables = _tables(tmp_path / "here.db")
@@ -75,7 +75,7 @@ def test_a_worker_that_dies_starting_up_is_reported_plainly(
     """The decoding process starts while the file is hashed; if it is gone by the time it gets
     its job (a broken install, no memory), the user is told it failed and how it ended, not of
     a broken pipe."""
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
     monkeypatch.setattr(worker, "_WORKER_MAIN", "import sys; sys.exit(7)")
     real_key = ingest.file_key
 
@@ -97,9 +97,9 @@ def test_the_worker_runs_this_code_whatever_folder_the_import_runs_in(
     decoy.mkdir(parents=True)
     (decoy / "__init__.py").write_text("raise SystemExit(99)  # not the ground station\n")
     monkeypatch.chdir(decoy.parent)
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 1 << 60)
     here = _import(tmp_path / "here.db", faulty_flight)
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
     assert _import(tmp_path / "there.db", faulty_flight) == here
 
 
@@ -125,7 +125,7 @@ def test_a_tracker_added_by_another_writer_during_an_import_takes_none_of_its_ro
 ) -> None:
     """The decoding process gives a tracker new to the database the id the writer will give it;
     when another writer takes that id first, the rows must still name the right trackers."""
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 1 << 60)
     _import(tmp_path / "here.db", faulty_flight)
     real = ingest._import_in_worker
 
@@ -137,7 +137,7 @@ def test_a_tracker_added_by_another_writer_during_an_import_takes_none_of_its_ro
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ingest, "_import_in_worker", after_another_writer)
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)
     _import(tmp_path / "there.db", faulty_flight)
     here, there = (
         _rows_by_tracker_name(tmp_path / "here.db"),
@@ -160,7 +160,6 @@ def test_the_import_command_starts_its_decoding_process_first_and_ends_it(
     from groundstation.cli import run
 
     monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 0)  # (the test flight is under 4 MB)
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 0)
     started: list[subprocess.Popen[bytes]] = []
     real_start = worker.start
 
@@ -168,18 +167,14 @@ def test_the_import_command_starts_its_decoding_process_first_and_ends_it(
         started.append(real_start())
         return started[-1]
 
-    def second() -> subprocess.Popen[bytes]:
-        raise AssertionError("a second decoding process was started")
-
-    monkeypatch.setattr(worker, "start", counted)
-    monkeypatch.setattr(ingest, "_start_worker", second)
+    monkeypatch.setattr(worker, "start", counted)  # (the command's and any the import starts)
     db = tmp_path / "cli.db"
     for _ in range(2):  # (the second time: already imported)
         with pytest.raises(SystemExit) as done:
             run(["--db", str(db), "import", str(faulty_flight)])
         assert done.value.code == 0
-    assert len(started) == 2 and all(proc.poll() is not None for proc in started)
+    assert len(started) == 2 and all(proc.poll() is not None for proc in started)  # one each
     here = tmp_path / "here.db"
-    monkeypatch.setattr(ingest, "WORKER_MIN_BYTES", 1 << 60)
+    monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 1 << 60)
     _import(here, faulty_flight)
     assert _tables(db) == _tables(here)
