@@ -69,8 +69,8 @@ def flight_log(lines: int) -> Path:
     return path
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory in kB of a process and all its descendants, read from /proc now."""
+def _tree(root: int) -> set[int]:
+    """A process and all its descendants, as /proc lists them now."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -88,43 +88,92 @@ def _tree_rss_kb(root: int) -> int:
             if parent == pid and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    total = 0
-    for pid in tree:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total
+    return tree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU a process used so far (None once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 SAMPLE_SECONDS = 0.05
 
 
-def measured(*command: str) -> tuple[float, int]:
-    """Run a command; return its wall seconds and its peak RSS in kB.
+@dataclass(frozen=True)
+class Run:
+    """A command's wall seconds, its peak RSS in kB, the CPU seconds of it and everything it
+    started (exact: from the kernel once they ended), and the CPU of each process it started,
+    as last sampled (up to a sample's worth short)."""
+
+    wall: float
+    peak_kb: int
+    cpu: float
+    children_cpu: tuple[float, ...]
+
+
+def run_measured(*command: str) -> Run:
+    """Run a command, sampling its process tree from /proc every 50 ms (:class:`Run`).
 
     The peak is of the summed RSS of the command and every process it starts (an import decodes
-    in a worker process beside the writer), sampled from /proc every 50 ms: a peak shorter than
-    that can be missed, and pages shared between processes are counted in each.
+    in a worker process beside the writer): a peak shorter than a sample can be missed, and
+    pages shared between processes are counted in each.
     """
+    before = os.times()
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         peak = 0
+        children: dict[int, float] = {}
         while process.poll() is None:
-            peak = max(peak, _tree_rss_kb(process.pid))
+            tree = _tree(process.pid)
+            peak = max(peak, sum(_rss_kb(pid) for pid in tree))
+            for pid in tree - {process.pid}:
+                used = _cpu_seconds(pid)
+                if used is not None:
+                    children[pid] = used
             time.sleep(SAMPLE_SECONDS)
         wall = time.perf_counter() - start
         stderr.seek(0)
         errors = stderr.read().decode("utf-8", "replace")
+    after = os.times()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{errors[-800:]}")
-    return wall, peak
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return Run(wall, peak, cpu, tuple(children.values()))
+
+
+def measured(*command: str) -> tuple[float, int]:
+    """Run a command; return its wall seconds and its peak RSS in kB (:func:`run_measured`)."""
+    run = run_measured(*command)
+    return run.wall, run.peak_kb
 
 
 def groundstation(*args: str) -> tuple[float, int]:
     """The real command, as a user runs it: wall seconds and peak RSS in kB."""
     return measured(sys.executable, "-m", "groundstation", *args)
+
+
+def groundstation_run(*args: str) -> Run:
+    """:func:`groundstation` with its CPU (:class:`Run`)."""
+    return run_measured(sys.executable, "-m", "groundstation", *args)
