@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -178,3 +179,21 @@ def test_the_import_command_starts_its_decoding_process_first_and_ends_it(
     monkeypatch.setattr(worker, "WORKER_MIN_BYTES", 1 << 60)
     _import(here, faulty_flight)
     assert _tables(db) == _tables(here)
+
+
+def test_the_decoding_process_loads_no_flight_analysis_but_geometry() -> None:
+    """The decoding process starts before an import can decode a line; of the flight analysis
+    it needs only the geometry (the plausibility check's distances), and loading the rest of
+    that package took ~15 % of its start-up. Every name of the package is still there when
+    asked for."""
+    code = (
+        "import sys\n"
+        "from groundstation.ingest import decode_worker\n"
+        "heavy = [n for n in sys.modules if n.startswith('groundstation.flight.')]\n"
+        "assert heavy == ['groundstation.flight.geo'], heavy\n"
+        "import groundstation.flight as flight\n"
+        "from groundstation.flight.flights import split_flights\n"
+        "assert flight.split_flights is split_flights\n"
+        "assert all(getattr(flight, name) is not None for name in flight.__all__)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
