@@ -356,6 +356,62 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
     assert runs == full_rows
 
 
+def test_rows_stored_many_to_a_statement_are_the_rows_stored_one_at_a_time(
+    tmp_path: Path,
+) -> None:
+    """The writer inserts fixes, telemetry, links and station fixes up to 64 rows to a
+    statement: every table must come out as one statement a row gives it, over every sample
+    log and the corpus, and with fixes of one epoch met again in the same statement and in
+    later ones (each fills only what the first left empty)."""
+    from dataclasses import fields
+    from datetime import UTC, datetime
+
+    from paths import CORPUS, SAMPLE_LOGS
+
+    from groundstation.pipeline import LineIngest
+    from groundstation.store.database import Rows, to_rows
+
+    when = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    decoded = []
+    for n, path in enumerate(sorted(SAMPLE_LOGS.glob("*.log")) + sorted(CORPUS.glob("*/*.log"))):
+        ingest = LineIngest(f"file:{n}", "DEFAULT", live_clock=False)
+        decoded += ingest.feed(path.read_bytes(), when) + ingest.finish(when)
+    station = LineIngest("station", "STATION", live_clock=False, station=True)  # a chase car
+    decoded += station.feed((SAMPLE_LOGS / "clean-nmea.log").read_bytes(), when)
+    stores = {name: Store(tmp_path / f"{name}.db") for name in ("many", "one")}
+    for store in stores.values():
+        for key in sorted({d.raw.source for d in decoded}):
+            store.register_source(key, key, "file")
+    made = to_rows(decoded, stores["many"].source_id)
+    assert len(made.fixes) > 1000 and len(made.telemetry) > 64 and len(made.links) > 64
+    assert len(made.station) > 64
+    # Epochs met again: the next row (same statement), 100 rows on (a later one); with the
+    # first's gaps filled in, and its values the second's to keep.
+    for at in (10, 500, 1000):
+        again = list(made.fixes[at])
+        again[4:10] = [1234.5, 9.5, 99.0, 12, 0.7, 2]  # alt, speed, course, sats, hdop, quality
+        made.fixes.insert(at + 1, again)
+        made.fixes.insert(at + 100, list(again))
+    made.fixes[10][5] = None  # a gap the later row fills
+    stores["many"].write_rows([made])
+    tables = [f.name for f in fields(Rows) if f.name in ("fixes", "telemetry", "links", "station")]
+    for table in tables:
+        for row in getattr(made, table):
+            one = Rows(lines=1, trackers=made.trackers)
+            setattr(one, table, [row])
+            stores["one"].write_rows([one])
+    for store in stores.values():
+        store.close()
+    for table in ("fixes", "telemetry", "link", "station_fixes"):
+        many, one = (
+            rows(tmp_path / f"{n}.db", f"SELECT * FROM {table} ORDER BY id") for n in stores
+        )
+        assert len(many) > 0
+        assert many == one, table
+    merged = rows(tmp_path / "many.db", "SELECT speed_mps, sats FROM fixes ORDER BY id")
+    assert merged[10] == (9.5, made.fixes[10][7])  # the gap filled, the first's sats kept
+
+
 def test_rows_renumbered_for_one_database_are_stored_as_made_in_the_next(tmp_path: Path) -> None:
     """Rows give a new tracker the id the writer is expected to give it; a database that gave
     that id to another tracker gets them renumbered, and the rows themselves stay as they were

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from itertools import chain
 from json.encoder import encode_basestring_ascii as _json_string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,16 +254,16 @@ class Store:
         if rows.rejected:
             conn.executemany(_INSERT_RAW, rows.rejected)
         if rows.fixes:
-            conn.executemany(_UPSERT_FIX, rows.fixes)
+            _UPSERT_FIX.run(conn, rows.fixes)
         if rows.telemetry:
-            conn.executemany(_INSERT_TELEMETRY, rows.telemetry)
+            _INSERT_TELEMETRY.run(conn, rows.telemetry)
         if rows.radio:  # (each the first line of its source here: before the other links)
             conn.executemany(_MERGE_RADIO, [r[:6] for r in rows.radio])  # (no receive time)
             conn.executemany(_INSERT_RADIO, rows.radio)
         if rows.links:
-            conn.executemany(_INSERT_LINK, rows.links)
+            _INSERT_LINK.run(conn, rows.links)
         if rows.station:
-            conn.executemany(_INSERT_STATION, rows.station)
+            _INSERT_STATION.run(conn, rows.station)
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
@@ -282,6 +283,43 @@ def _json_array(texts: list[str]) -> str:
     none of the set-up json.dumps does per call: 2.5x as fast for a packet's lines, ~0.17 s of
     a 1M-line import's writer."""
     return f"[{','.join(map(_json_string, texts))}]"
+
+
+class _Inserts:
+    """One INSERT of rows ``width`` values wide, run for many rows at once: each statement
+    takes up to :attr:`ROWS` rows in one ``VALUES`` list, so SQLite steps and resets once per
+    block instead of once per row (storing a 1M-line import's telemetry, fixes and links took
+    1.0 s instead of 1.3 s). SQLite inserts a list's rows one after another, each with its own
+    ``OR IGNORE`` or ``ON CONFLICT``, exactly as one statement a row does."""
+
+    ROWS = 64
+    """Rows a statement at most: 64 rows of 12 values stay within the 999 parameters that
+    SQLite before 3.32 allows."""
+
+    __slots__ = ("_statements",)
+
+    def __init__(self, head: str, width: int, tail: str = "") -> None:
+        row = f"({', '.join('?' * width)})"
+        # For ROWS rows, and for each power of two below it: any remainder is a sum of those.
+        self._statements = {
+            n: f"{head} VALUES {', '.join([row] * n)}{tail}"
+            for n in (1 << k for k in range(self.ROWS.bit_length()))
+        }
+
+    def run(self, conn: sqlite3.Connection, rows: Sequence[Sequence[object]]) -> None:
+        """Insert ``rows`` in order."""
+        size = self.ROWS
+        whole = len(rows) - len(rows) % size
+        flat = chain.from_iterable
+        if whole:
+            conn.executemany(
+                self._statements[size],
+                [list(flat(rows[i : i + size])) for i in range(0, whole, size)],
+            )
+        while whole < len(rows):
+            n = 1 << ((len(rows) - whole).bit_length() - 1)  # the largest power of two left
+            conn.execute(self._statements[n], list(flat(rows[whole : whole + n])))
+            whole += n
 
 
 _FIX_COLUMNS = ("alt_m", "speed_mps", "course_deg", "sats", "hdop", "quality")
@@ -308,19 +346,26 @@ _INSERT_RUN = (
     " substr(value, 2, instr(value, ',') - 2), ?3"
     " FROM json_each(?4)"
 )
-_UPSERT_FIX = (
-    "INSERT INTO fixes (tracker_id, time, lat, lon, alt_m, speed_mps, course_deg, sats, hdop,"
-    " quality, sentence, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# OR IGNORE, as for the other tables: a row no constraint but its epoch's can refuse (the rows
+# always have a tracker, time and place) then needs no statement journal, which SQLite otherwise
+# writes to a temporary file for a many-row statement that could fail halfway (measured: six
+# times the writes, and the CPU the many rows saved spent in the kernel).
+_UPSERT_FIX = _Inserts(
+    "INSERT OR IGNORE INTO fixes (tracker_id, time, lat, lon, alt_m, speed_mps, course_deg,"
+    " sats, hdop, quality, sentence, raw_line_id)",
+    12,
     " ON CONFLICT (tracker_id, time) DO UPDATE SET "
-    + ", ".join(f"{c} = coalesce(fixes.{c}, excluded.{c})" for c in _FIX_COLUMNS)
+    + ", ".join(f"{c} = coalesce(fixes.{c}, excluded.{c})" for c in _FIX_COLUMNS),
 )
-_INSERT_TELEMETRY = (
+_INSERT_TELEMETRY = _Inserts(
     "INSERT OR IGNORE INTO telemetry (tracker_id, time, seq, battery_v, temp_int_c, temp_ext_c,"
-    " pressure_hpa, extra, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " pressure_hpa, extra, raw_line_id)",
+    9,
 )
-_INSERT_LINK = (
+_INSERT_LINK = _Inserts(
     "INSERT OR IGNORE INTO link (tracker_id, received_at, seq, rssi_dbm, snr_db, freq_error_hz,"
-    " crc_ok, lost_before, raw_line_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " crc_ok, lost_before, raw_line_id)",
+    9,
 )
 # A radio report goes into the link row of the line before it when that row records the
 # integrity of the same tracker's packet with the same sequence number (RowBuilder._radio_link
@@ -334,9 +379,8 @@ _INSERT_RADIO = (
     " crc_ok, lost_before, raw_line_id) SELECT ?5, ?7, ?6, ?1, ?2, ?3, NULL, 0, ?4"
     f" WHERE NOT EXISTS (SELECT 1 FROM link WHERE {_PACKET_BEFORE})"
 )
-_INSERT_STATION = (
-    "INSERT OR IGNORE INTO station_fixes (time, lat, lon, alt_m, raw_line_id)"
-    " VALUES (?, ?, ?, ?, ?)"
+_INSERT_STATION = _Inserts(
+    "INSERT OR IGNORE INTO station_fixes (time, lat, lon, alt_m, raw_line_id)", 5
 )
 
 
