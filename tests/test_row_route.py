@@ -64,7 +64,7 @@ def both_ways(
             ingest.finish_rows(WHEN, sink)
         expected_counts.add(decoded)
         expected = to_rows(decoded, SOURCE_ID, tracker_ids)
-        got = sink.take()
+        got = sink.take().expanded()  # (as the writer stores them)
         assert got == expected, f"the chunk at byte {i} ({step}-byte chunks)"
         out.append(got)
     assert (counts.lines, counts.ok, counts.fixes, counts.rejected, counts.reasons) == (
@@ -262,6 +262,61 @@ def seal(callsign: str, seq: str, header: str, middle: list[str], end_seq: str) 
     return b"".join(lines) + line(f"PHABE,{callsign},{end_seq},{crc:04X}")
 
 
+def test_epochs_met_again_give_the_same_rows_either_way() -> None:
+    """The decoding process hands the writer the commonest packets as one tuple each
+    (``Rows.steady``), and the writer makes their rows, merging their fixes with the others'. A
+    packet heard twice, or an epoch another packet repeats with other measurements, gives one
+    fix each way, its gaps filled from the later packet."""
+
+    def at(k: int) -> str:
+        return f"{_hms(10 * 3600 + 2 * k)}.00"
+
+    flight = (
+        odd_packet(0, {})
+        + odd_packet(1, {"alt": ""})
+        + odd_packet(2, {})
+        + odd_packet(3, {"time": at(1), "alt": "300.0", "hdop": ""})
+        + odd_packet(1, {"alt": "", "sats": "09"})  # (heard again)
+        + odd_packet(4, {})
+        + odd_packet(5, {"time": at(4), "rssi": "-30.0"})
+        + odd_packet(6, {})
+        # (its radio line names another tracker: the packet's fix is made the other way)
+        + odd_packet(7, {"radio_callsign": "TWO", "alt": ""})
+        + odd_packet(8, {"time": at(7), "alt": "500.0", "sats": "11"})
+    )
+    ingest = LineIngest("test", "DEFAULT", live_clock=False)
+    sink = RowSink(Counts("x"), SOURCE_ID)
+    ingest.feed_rows(flight, WHEN, sink)
+    made = sink.take()
+    steady = [row[1] for row in made.steady]
+    # Both merges are taken: steady packets of one epoch, and a steady packet's epoch in fixes.
+    assert len(steady) > len(set(steady)) and set(steady) & {row[1] for row in made.fixes}
+    rows, _ = both_ways(flight, 0)
+    fixes = {row[1]: row for part in rows for row in part.fixes}
+    assert len(fixes) == sum(len(part.fixes) for part in rows) == 6  # (one row an epoch)
+    assert fixes["2024-06-01T10:00:02.000Z"][4] == 300.0  # (altitude, from packet 3)
+    assert fixes["2024-06-01T10:00:14.000Z"][4:8:3] == [500.0, 8]  # (first value wins)
+    for size in (64, 512):
+        both_ways(flight, size)
+
+
+def test_rows_of_chunks_received_at_other_times_keep_each_time() -> None:
+    """Rows made of chunks that came at different times: each link row has its packet's."""
+    data = emulated(seed=5, size=30_000)
+    half = data.rfind(b"$PHABT", 0, len(data) // 2)
+    later = datetime(2024, 6, 1, 12, 0, 7, tzinfo=UTC)
+    reference = LineByLine("test", "DEFAULT", live_clock=False)
+    decoded = reference.feed(data[:half], WHEN) + reference.feed(data[half:], later)
+    ingest = LineIngest("test", "DEFAULT", live_clock=False)
+    sink = RowSink(Counts("x"), SOURCE_ID)
+    ingest.feed_rows(data[:half], WHEN, sink)
+    ingest.feed_rows(data[half:], later, sink)
+    made = sink.take()
+    assert made.steady and made.expanded() == to_rows(decoded, SOURCE_ID)
+    times = {row[1] for row in made.expanded().links}
+    assert times == {"2024-06-01T12:00:00.000Z", "2024-06-01T12:00:07.000Z"}
+
+
 @st.composite
 def odd_flight(draw: st.DrawFn) -> bytes:
     """Plain packets with one or two odd fields here and there."""
@@ -328,12 +383,14 @@ def test_the_lean_way_is_taken_for_a_plain_flight(lean: type[LineIngest]) -> Non
             return got
 
         setattr(ingest.packets, name, counting)
-    ingest.feed_rows(data, WHEN, RowSink(Counts("x"), SOURCE_ID))
+    sink = RowSink(Counts("x"), SOURCE_ID)
+    ingest.feed_rows(data, WHEN, sink)
     packets = data.count(b"$PHABT")
     assert calls["intact_read"] + calls["steady_read"] > 0.9 * packets
     if lean.whole_chunks:
         assert calls["intact"] < 0.05 * packets
         assert calls["steady_read"] > 0.8 * packets
+        assert len(sink.take().steady) > 0.7 * packets  # (their rows made by the writer)
     else:
         assert calls["intact"] == calls["intact_read"]
         assert calls["steady_read"] == 0

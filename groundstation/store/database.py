@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from itertools import chain
 from json.encoder import encode_basestring_ascii as _json_string
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -242,6 +243,8 @@ class Store:
             tid = known.get(name) or self.tracker_id(name)
             if tid != given:
                 ids[given] = tid
+        if rows.steady:
+            rows = rows.expanded()
         if ids:
             rows = _renumbered(rows, ids)
         conn = self.conn
@@ -430,6 +433,12 @@ class Rows:
     radio reports whose line before is not in these rows, as ``(rssi, snr, frequency error,
     line id, tracker, sequence number, received_at)``: the writer puts each into the link row
     that line made, or stores it on its own (:data:`_MERGE_RADIO`, :data:`_INSERT_RADIO`).
+
+    ``steady`` holds the commonest packets (:meth:`RowBuilder.steady`, with their radio line)
+    as one tuple each: the telemetry row, then the fix's place, measurements and sentence, then
+    the radio report; their lines are in ``runs``, their receive time is ``steady_received``.
+    :meth:`expanded` makes them into the telemetry, fix and link rows they stand for, where the
+    writer has the CPU to spare: the decoding process of a bulk import is the busier one.
     """
 
     lines: int = 0
@@ -442,6 +451,51 @@ class Rows:
     links: list[tuple[object, ...]] = field(default_factory=list)
     radio: list[tuple[object, ...]] = field(default_factory=list)
     station: list[tuple[object, ...]] = field(default_factory=list)
+    steady: list[tuple[Any, ...]] = field(default_factory=list)
+    steady_received: str = ""
+
+    def expanded(self) -> Rows:
+        """These rows with each of ``steady`` made into its telemetry, fix and link rows, in
+        line order among the others: what :class:`RowBuilder` made of those packets before
+        (the tests hold the two to that). A copy: these rows are left as they are.
+
+        A steady packet's epoch is met in ``fixes`` only after it (:meth:`RowBuilder.steady`
+        takes a packet this way only when its epoch is not there yet), so filling the gaps of
+        the steady packets' fix rows from the rows of ``fixes`` merges them in line order."""
+        if not self.steady:
+            return self
+        received = self.steady_received
+        telemetry: list[tuple[object, ...]] = []
+        links: list[tuple[object, ...]] = []
+        merged: dict[tuple[object, object], list[object]] = {}
+        for row in self.steady:
+            (tracker, stamp, seq, _, _, _, _, _, first, lat, lon, alt, speed, course, sats, hdop,
+             quality, sentence, rssi, snr, freq_error) = row  # fmt: skip
+            telemetry.append(row[:9])
+            key = (tracker, stamp)
+            fix = merged.get(key)
+            if fix is None:
+                merged[key] = [tracker, stamp, lat, lon, alt, speed, course, sats, hdop, quality,
+                               sentence, first + 1]  # fmt: skip
+            else:  # (the same epoch again: first value wins, gaps are filled)
+                _fill(fix, (tracker, stamp, lat, lon, alt, speed, course, sats, hdop, quality))
+            links.append((tracker, received, seq, rssi, snr, freq_error, 1, 0, first + 3))
+        for fix in self.fixes:
+            old = merged.get((fix[0], fix[1]))
+            if old is None:
+                merged[(fix[0], fix[1])] = fix
+            else:
+                _fill(old, fix)
+        fixes = list(merged.values())
+        if self.fixes:
+            fixes.sort(key=_raw_id)
+        if self.telemetry:
+            telemetry = sorted(telemetry + self.telemetry, key=_raw_id)
+        if self.links:
+            links = sorted(links + self.links, key=_raw_id)
+        return replace(
+            self, fixes=fixes, telemetry=telemetry, links=links, steady=[], steady_received=""
+        )
 
     def add_ok(
         self, rid: int, received: str, text: str, sentence: str | None, tracker: int | None
@@ -470,6 +524,17 @@ class Rows:
                 last.extend(texts)
                 return
         runs.append((rid, received, tracker, list(texts)))
+
+
+_raw_id = itemgetter(-1)
+"""The id of the raw line a fix, telemetry or link row came from: its last value."""
+
+
+def _fill(fix: list[object], other: Sequence[object]) -> None:
+    """Fill the gaps in a fix row's measurements (altitude to quality) from ``other``'s."""
+    for i in range(4, 10):
+        if fix[i] is None:
+            fix[i] = other[i]
 
 
 def _renumbered(rows: Rows, ids: dict[int, int]) -> Rows:
@@ -653,10 +718,27 @@ class RowBuilder:
         day = rmc[11]
         assert day is not None  # (steady_packet: when is that day at the header's time)
         stamp = _iso_on(day, head[3])
+        first = base | first_line_no
+        received = self.received
+        if (
+            radio is not None
+            and radio[1] == head[2]  # (its report on this packet)
+            and (tracker, stamp) not in self._fixes
+            and (rows.steady_received == received or not rows.steady)
+        ):  # The commonest packet: one tuple, made into its rows by the writer (Rows.steady).
+            rows.steady_received = received
+            rows.steady.append(
+                (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8], first,
+                 gga[3], gga[4],
+                 rmc[5] if gga[5] is None else gga[5], rmc[6] if gga[6] is None else gga[6],
+                 rmc[7] if gga[7] is None else gga[7], rmc[8] if gga[8] is None else gga[8],
+                 rmc[9] if gga[9] is None else gga[9], rmc[10] if gga[10] is None else gga[10],
+                 gga[0], *radio[2:])
+            )  # fmt: skip
+            return
         rows.telemetry.append(
-            (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8],
-             base | first_line_no)
-        )  # fmt: skip
+            (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8], first)
+        )
         if not self._epoch(
             (tracker, stamp), gga[3], gga[4], gga[5:11], rmc[5:11], gga[0],
             base | (first_line_no + 1),
@@ -667,7 +749,6 @@ class RowBuilder:
             ):
                 fix = Fix(head[0], when, lat, lon, alt, speed, course, sats, hdop, quality, name)
                 _merge_fix(self._fixes, tracker, fix, base | no)
-        received = self.received
         end = base | (first_line_no + 3)
         links = rows.links
         if radio is not None and radio[1] == head[2]:  # (its report on this packet)
