@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,8 +131,9 @@ class Run:
     children_cpu: tuple[float, ...]
 
 
-def run_measured(*command: str) -> Run:
-    """Run a command, sampling its process tree from /proc every 50 ms (:class:`Run`).
+def run_measured(*command: str, env: Mapping[str, str] | None = None) -> Run:
+    """Run a command (in ``env``, by default this process's environment), sampling its process
+    tree from /proc every 50 ms (:class:`Run`).
 
     The peak is of the summed RSS of the command and every process it starts (an import decodes
     in a worker process beside the writer): a peak shorter than a sample can be missed, and
@@ -140,7 +142,7 @@ def run_measured(*command: str) -> Run:
     before = os.times()
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
         peak = 0
         children: dict[int, float] = {}
         while process.poll() is None:
@@ -163,9 +165,9 @@ def run_measured(*command: str) -> Run:
     return Run(wall, peak, cpu, tuple(children.values()))
 
 
-def measured(*command: str) -> tuple[float, int]:
+def measured(*command: str, env: Mapping[str, str] | None = None) -> tuple[float, int]:
     """Run a command; return its wall seconds and its peak RSS in kB (:func:`run_measured`)."""
-    run = run_measured(*command)
+    run = run_measured(*command, env=env)
     return run.wall, run.peak_kb
 
 
