@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from paths import SAMPLE_LOGS
 
-from groundstation.decoding.framing import MAX_LINE, TOO_LONG, LineFramer
+from groundstation.decoding.framing import CUT_OFF, MAX_LINE, TOO_LONG, LineFramer
+from groundstation.pipeline import LineIngest
 
 GGA = b"$GPGGA,000941.00,4404.13387,N,12118.85628,W,1,12,1.01,1144.8,M,-21.4,M,,*4F"
 
@@ -61,11 +63,35 @@ def test_an_endless_line_is_cut_into_capped_pieces_marked_too_long() -> None:
     assert out[-1] == (GGA, None)  # the next line is clean again
 
 
-def test_a_partial_last_line_is_handed_on_at_the_end() -> None:
+def test_a_partial_last_line_is_handed_on_at_the_end_marked_as_cut_off() -> None:
     framer = LineFramer()
     assert framer.feed(GGA + b"\r\n$GPGGA,1234") == [(GGA, None)]
-    assert framer.flush() == [(b"$GPGGA,1234", None)]
+    assert framer.flush() == [(b"$GPGGA,1234", CUT_OFF)]
     assert framer.flush() == []
+
+
+@pytest.mark.parametrize(
+    "last",
+    [GGA, GGA + b" ", b"$$ICARUS,12,10:42:01,51.5,-0.1,1000*8A2F", b"# the end", b"noise"],
+)
+def test_a_whole_last_line_without_its_ending_is_not_cut_off(last: bytes) -> None:
+    """A log whose last line has no line ending: a sentence with its checksum, or a line that
+    is no sentence, goes on as it is."""
+    framer = LineFramer()
+    assert framer.feed(GGA + b"\n" + last) == [(GGA, None)]
+    assert framer.flush() == [(last, None)]
+
+
+def test_a_sentence_cut_off_by_the_end_of_the_stream_is_rejected_as_that() -> None:
+    """The demo or a port stopped mid-sentence: the fragment is stored, and says why."""
+    ingest = LineIngest("k", "T", live_clock=False)
+    when = datetime(2024, 6, 1, tzinfo=UTC)
+    good = b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47"
+    decoded = ingest.feed(good + b"\r\n$GPRMC,1235", when) + ingest.finish(when)
+    assert [(d.status, d.reason, d.raw.data) for d in decoded] == [
+        ("ok", None, good),
+        ("rejected", "cut off: the data ended mid-line", b"$GPRMC,1235"),
+    ]
 
 
 @given(st.binary(max_size=2000), st.lists(st.integers(1, 300), max_size=20))

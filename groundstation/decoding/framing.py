@@ -9,13 +9,16 @@ sentences cut off and glued to the next, and lines that never end. The framer:
   of ``$`` at the start of a line stays with it (``$$`` is UKHAS, or a doubled NMEA start);
 - never buffers more than ``max_line`` bytes: a longer run is handed on in ``max_line`` chunks,
   each marked with a framing error, so memory stays bounded and no byte is dropped;
-- hands on a partial last line when the stream ends (:meth:`LineFramer.flush`).
+- hands on a partial last line when the stream ends (:meth:`LineFramer.flush`): a sentence
+  that stops before its checksum (a port closed, a log cut short) is marked as cut off, so it is
+  rejected as that rather than for the checksum it never got to.
 
 Every byte that arrives leaves in exactly one line, apart from the CR/LF terminators.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 MAX_LINE = 256
@@ -23,6 +26,9 @@ MAX_LINE = 256
 UKHAS telemetry can be longer, so the cap is generous but finite."""
 
 TOO_LONG = "line too long"
+CUT_OFF = "cut off: the data ended mid-line"
+_SEALED = re.compile(rb"\*[0-9A-Fa-f]{2}(?:[0-9A-Fa-f]{2})?+")
+"""How a sentence ends: ``*`` and its checksum (two hex digits, or four for UKHAS)."""
 
 
 class LineFramer:
@@ -92,10 +98,16 @@ class LineFramer:
         return held
 
     def flush(self) -> list[tuple[bytes, str | None]]:
-        """End of stream: hand on whatever partial line is held."""
+        """End of stream: hand on whatever partial line is held. A sentence (``$`` or ``!``
+        first) that does not end with its checksum was cut off (:data:`CUT_OFF`); any other
+        line, a whole sentence among them, goes on as a line."""
         out: list[tuple[bytes, str | None]] = []
-        if self._buf:
-            self._emit(bytes(self._buf), out, complete=True)
+        held = bytes(self._buf)
+        if held and not self._overflowing and held[:1] in b"$!" and not _sealed(held):
+            out.append((held, CUT_OFF))
+            self._buf = bytearray()
+        elif held:
+            self._emit(held, out, complete=True)
             self._buf = bytearray()
         self._overflowing = False
         return out
@@ -130,6 +142,13 @@ class LineFramer:
             piece = piece[self._max :]
             err = TOO_LONG
         out.append((piece, err))
+
+
+def _sealed(line: bytes) -> bool:
+    """The line ends with ``*`` and a checksum (trailing blanks aside)."""
+    end = line.rstrip()
+    star = end.rfind(b"*")
+    return star >= 0 and _SEALED.fullmatch(end, star) is not None
 
 
 def _split_dollars(data: bytes) -> Iterator[bytes]:
