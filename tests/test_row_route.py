@@ -25,7 +25,7 @@ from firmware_protocol import crc16_ccitt
 from firmware_protocol.checksums import nmea_sentence
 from groundstation.decoding import lean as lean_readers
 from groundstation.pipeline import Counts, LineIngest, RowSink
-from groundstation.store.database import Rows, TrackerIds, to_rows
+from groundstation.store.database import Rows, TrackerIds, _iso_text, to_rows
 
 WHEN = datetime(2024, 6, 1, 12, tzinfo=UTC)
 SOURCE_ID = {"test": 3}.__getitem__
@@ -288,7 +288,7 @@ def test_epochs_met_again_give_the_same_rows_either_way() -> None:
     sink = RowSink(Counts("x"), SOURCE_ID)
     ingest.feed_rows(flight, WHEN, sink)
     made = sink.take()
-    steady = [row[1] for row in made.steady]
+    steady = [_iso_text(row[1], row[2]) for row in made.steady]  # (their epochs)
     # Both merges are taken: steady packets of one epoch, and a steady packet's epoch in fixes.
     assert len(steady) > len(set(steady)) and set(steady) & {row[1] for row in made.fixes}
     rows, _ = both_ways(flight, 0)

@@ -78,9 +78,10 @@ gives whole, and each line is one its reader above would match (checksums not ye
 
 
 Header = tuple[str, str, int, time, float | None, float | None, float | None, float | None,
-               str | None]  # fmt: skip
+               str | None, str]  # fmt: skip
 """callsign, sequence number as sent and as a number, time, battery, internal and external
-temperature, pressure, and the extras as the telemetry table stores them (:func:`extras_json`)."""
+temperature, pressure, the extras as the telemetry table stores them (:func:`extras_json`), and
+the time as sent (``hhmmss`` and 0-3 decimals, as the writer puts it in a time stamp)."""
 Radio = tuple[str, int, float | None, float | None, float | None]
 """callsign, sequence number, RSSI, SNR, frequency error."""
 Position = tuple[str, str, time, float, float, float | None, float | None, float | None,
@@ -136,7 +137,7 @@ def header_fields(fields: Sequence[str]) -> Header | None:
             _decimal(temp_int, _TEMP_LO, _TEMP_HI),
             _decimal(temp_ext, _TEMP_LO, _TEMP_HI),
             _decimal(pressure, _PRESSURE_LO, _PRESSURE_HI),
-            extras_json(extras),
+            extras_json(extras), tod_text,
         )  # fmt: skip
     except (ValueError, ProtocolError):
         return None

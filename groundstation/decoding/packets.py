@@ -155,7 +155,7 @@ class PacketAssembler:
         :mod:`lean` readers have read: the header, the end line, the lines between, the end
         line closing it (:func:`closes`: the caller checked). ``body``: the bytes its CRC
         covers; ``header`` as :meth:`StreamDecoder.intact_packet` takes it."""
-        callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras = head
+        callsign, seq_text, seq, tod, battery, temp_int, temp_ext, pressure, extras, _ = head
         decoder = self.decoder
         decoded = decoder.intact_packet(header, callsign, tod, positions)
         if decoded is None:

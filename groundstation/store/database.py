@@ -80,11 +80,24 @@ _LAST_DAY: tuple[date, str] = (date.min, "")
 def _iso_on(day: date, tod: time) -> str:
     """:func:`iso` of a UTC time given as its day and time of day, twice as fast (the day's
     text, the same for a whole flight, is remembered)."""
+    return f"{_day_text(day)}{tod.isoformat(timespec='milliseconds')}Z"
+
+
+def _day_text(day: date) -> str:
+    """The day as the start of an ISO time stamp (``2024-06-01T``), the last one remembered."""
     global _LAST_DAY
     last = _LAST_DAY  # one read: each port decodes on its own thread
     if last[0] != day:
         last = _LAST_DAY = (day, day.isoformat() + "T")
-    return f"{last[1]}{tod.isoformat(timespec='milliseconds')}Z"
+    return last[1]
+
+
+def _iso_text(day: str, tod: str) -> str:
+    """:func:`_iso_on` from the day's text (:func:`_day_text`) and a time of day as a
+    ``$PHABT`` header sends it, which its reader found a time (``hhmmss``, then nothing or a
+    point and 1-3 decimals: :data:`groundstation.decoding.lean.Header`): the same text, without
+    making the time."""
+    return f"{day}{tod[0:2]}:{tod[2:4]}:{tod[4:6]}.{(tod[7:] + '000')[:3]}Z"
 
 
 def parse_iso(text: str) -> datetime:
@@ -435,10 +448,11 @@ class Rows:
     that line made, or stores it on its own (:data:`_MERGE_RADIO`, :data:`_INSERT_RADIO`).
 
     ``steady`` holds the commonest packets (:meth:`RowBuilder.steady`, with their radio line)
-    as one tuple each: the telemetry row, then the fix's place, measurements and sentence, then
-    the radio report; their lines are in ``runs``, their receive time is ``steady_received``.
-    :meth:`expanded` makes them into the telemetry, fix and link rows they stand for, where the
-    writer has the CPU to spare: the decoding process of a bulk import is the busier one.
+    as one tuple each: the tracker, the day and time of day as text, the rest of the telemetry
+    row, the fix's place, measurements and sentence, the radio report, and the packet's lines;
+    their receive time is ``steady_received``. :meth:`expanded` makes them into the raw lines,
+    telemetry, fix and link rows they stand for, where the writer has the CPU to spare: the
+    decoding process of a bulk import is the busier one.
     """
 
     lines: int = 0
@@ -455,23 +469,29 @@ class Rows:
     steady_received: str = ""
 
     def expanded(self) -> Rows:
-        """These rows with each of ``steady`` made into its telemetry, fix and link rows, in
-        line order among the others: what :class:`RowBuilder` made of those packets before
-        (the tests hold the two to that). A copy: these rows are left as they are.
+        """These rows with each of ``steady`` made into its raw lines, telemetry, fix and
+        link rows, in line order among the others: what :class:`RowBuilder` made of those
+        packets before (the tests hold the two to that). A copy: these rows are left as they
+        are.
 
         A steady packet's epoch is met in ``fixes`` only after it (:meth:`RowBuilder.steady`
-        takes a packet this way only when its epoch is not there yet), so filling the gaps of
+        takes a packet this way only when every fix there is older), so filling the gaps of
         the steady packets' fix rows from the rows of ``fixes`` merges them in line order."""
         if not self.steady:
             return self
         received = self.steady_received
+        pieces: list[tuple[int, str, int, list[str]]] = []
         telemetry: list[tuple[object, ...]] = []
         links: list[tuple[object, ...]] = []
         merged: dict[tuple[object, object], list[object]] = {}
-        for row in self.steady:
-            (tracker, stamp, seq, _, _, _, _, _, first, lat, lon, alt, speed, course, sats, hdop,
-             quality, sentence, rssi, snr, freq_error) = row  # fmt: skip
-            telemetry.append(row[:9])
+        for (tracker, day, tod, seq, battery, temp_int, temp_ext, pressure, extra, first, lat,
+             lon, alt, speed, course, sats, hdop, quality, sentence, rssi, snr, freq_error,
+             texts) in self.steady:  # fmt: skip
+            pieces.append((first, received, tracker, texts))
+            stamp = _iso_text(day, tod)
+            telemetry.append(
+                (tracker, stamp, seq, battery, temp_int, temp_ext, pressure, extra, first)
+            )
             key = (tracker, stamp)
             fix = merged.get(key)
             if fix is None:
@@ -493,9 +513,20 @@ class Rows:
             telemetry = sorted(telemetry + self.telemetry, key=_raw_id)
         if self.links:
             links = sorted(links + self.links, key=_raw_id)
+        if self.runs:
+            pieces = sorted(self.runs + pieces, key=_first_id)
+        runs: list[tuple[int, str, int, list[str]]] = []
+        for first, at, tracker, texts in pieces:  # (each run as long as Rows.add_run makes it)
+            if runs:
+                start, last_at, owner, last = runs[-1]
+                if start + len(last) == first and owner == tracker and last_at == at:
+                    last.extend(texts)
+                    continue
+            runs.append((first, at, tracker, list(texts)))
         return replace(
-            self, fixes=fixes, telemetry=telemetry, links=links, steady=[], steady_received=""
-        )
+            self, runs=runs, fixes=fixes, telemetry=telemetry, links=links, steady=[],
+            steady_received="",
+        )  # fmt: skip
 
     def add_ok(
         self, rid: int, received: str, text: str, sentence: str | None, tracker: int | None
@@ -528,6 +559,8 @@ class Rows:
 
 _raw_id = itemgetter(-1)
 """The id of the raw line a fix, telemetry or link row came from: its last value."""
+_first_id = itemgetter(0)
+"""The id of a run's first line."""
 
 
 def _fill(fix: list[object], other: Sequence[object]) -> None:
@@ -581,7 +614,7 @@ class RowBuilder:
     Lines must come in their order in the source; each line's rows are what :func:`to_rows`
     gives for it, whichever way it was added."""
 
-    __slots__ = ("rows", "_fixes", "_tracker_ids", "_source_id", "_source", "sid",
+    __slots__ = ("rows", "_fixes", "_latest", "_tracker_ids", "_source_id", "_source", "sid",
                  "_received_at", "received", "_end", "_firsts")  # fmt: skip
 
     def __init__(
@@ -589,6 +622,7 @@ class RowBuilder:
     ) -> None:
         self.rows = Rows()
         self._fixes: dict[tuple[int, str], list[object]] = {}
+        self._latest: datetime | None = None  # the latest time of a fix in _fixes
         self._tracker_ids = TrackerIds() if tracker_ids is None else tracker_ids
         self._source_id = source_id
         self._source: str | None = None
@@ -643,7 +677,7 @@ class RowBuilder:
             )  # fmt: skip
         for rec in records:
             if isinstance(rec, Fix):
-                _merge_fix(self._fixes, self.tracker(rec.tracker), rec, rid)
+                self._merge(self.tracker(rec.tracker), rec, rid)
             elif isinstance(rec, Telemetry):
                 rows.telemetry.append(_telemetry_row(self.tracker(rec.tracker), rec, rid))
             elif isinstance(rec, LinkQuality):
@@ -684,14 +718,14 @@ class RowBuilder:
         if len(fixes) == 2 and fixes[0].time == fixes[1].time:  # (GGA and RMC of one epoch)
             a, b = fixes
             if self._epoch(
-                (tracker, _iso_cached(a.time)), a.lat, a.lon,
+                (tracker, _iso_cached(a.time)), a.time, a.lat, a.lon,
                 (a.alt_m, a.speed_mps, a.course_deg, a.sats, a.hdop, a.quality),
                 (b.alt_m, b.speed_mps, b.course_deg, b.sats, b.hdop, b.quality),
                 a.sentence, base | (first_line_no + 1),
             ):  # fmt: skip
                 fixes = []
         for no, fix in enumerate(fixes, start=first_line_no + 1):
-            _merge_fix(self._fixes, tracker, fix, base | no)
+            self._merge(tracker, fix, base | no)
         last = base | (first_line_no + len(texts) - 1)
         links = self.rows.links
         self._end = (last, len(links))
@@ -714,33 +748,38 @@ class RowBuilder:
         the same tracker."""
         rows = self.rows
         tracker = rows.trackers.get(head[0]) or self.tracker(head[0])
-        base = self._packet_lines(first_line_no, tracker, texts)
         day = rmc[11]
         assert day is not None  # (steady_packet: when is that day at the header's time)
-        stamp = _iso_on(day, head[3])
-        first = base | first_line_no
         received = self.received
+        latest = self._latest
         if (
             radio is not None
             and radio[1] == head[2]  # (its report on this packet)
-            and (tracker, stamp) not in self._fixes
+            and (latest is None or when > latest)  # (so its epoch is not in _fixes)
             and (rows.steady_received == received or not rows.steady)
         ):  # The commonest packet: one tuple, made into its rows by the writer (Rows.steady).
+            sid = self.sid
+            first = (sid << LINE_BITS) | first_line_no
+            self._firsts.setdefault(sid, first)
+            rows.lines += len(texts)
             rows.steady_received = received
             rows.steady.append(
-                (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8], first,
-                 gga[3], gga[4],
+                (tracker, _day_text(day), head[9], head[2], head[4], head[5], head[6], head[7],
+                 head[8], first, gga[3], gga[4],
                  rmc[5] if gga[5] is None else gga[5], rmc[6] if gga[6] is None else gga[6],
                  rmc[7] if gga[7] is None else gga[7], rmc[8] if gga[8] is None else gga[8],
                  rmc[9] if gga[9] is None else gga[9], rmc[10] if gga[10] is None else gga[10],
-                 gga[0], *radio[2:])
+                 gga[0], *radio[2:], texts)
             )  # fmt: skip
             return
+        base = self._packet_lines(first_line_no, tracker, texts)
+        stamp = _iso_on(day, head[3])
+        first = base | first_line_no
         rows.telemetry.append(
             (tracker, stamp, head[2], head[4], head[5], head[6], head[7], head[8], first)
         )
         if not self._epoch(
-            (tracker, stamp), gga[3], gga[4], gga[5:11], rmc[5:11], gga[0],
+            (tracker, stamp), when, gga[3], gga[4], gga[5:11], rmc[5:11], gga[0],
             base | (first_line_no + 1),
         ):  # fmt: skip
             for no, (name, _, _, lat, lon, alt, speed, course, sats, hdop, quality, _) in (
@@ -748,7 +787,7 @@ class RowBuilder:
                 (first_line_no + 2, rmc),
             ):
                 fix = Fix(head[0], when, lat, lon, alt, speed, course, sats, hdop, quality, name)
-                _merge_fix(self._fixes, tracker, fix, base | no)
+                self._merge(tracker, fix, base | no)
         end = base | (first_line_no + 3)
         links = rows.links
         if radio is not None and radio[1] == head[2]:  # (its report on this packet)
@@ -773,6 +812,7 @@ class RowBuilder:
     def _epoch(
         self,
         key: tuple[int, str],
+        when: datetime,
         lat: float,
         lon: float,
         first: Sequence[object],
@@ -783,10 +823,12 @@ class RowBuilder:
         """The fix row of one epoch (``key``: tracker and time) from its first sentence, the
         gaps in its measurements (``first``: altitude, speed, course, satellites, HDOP,
         quality) filled from the second's (``then``): what :func:`_merge_fix` makes of the
-        two. False, with nothing done, when this chunk has that epoch already."""
+        two. False, with nothing done, when this chunk has that epoch already. ``when``: the
+        epoch's time."""
         merged = self._fixes
         if key in merged:
             return False
+        self._note(when)
         merged[key] = [
             key[0], key[1], lat, lon,
             then[0] if first[0] is None else first[0],
@@ -798,6 +840,20 @@ class RowBuilder:
             sentence, raw_id,
         ]  # fmt: skip
         return True
+
+    def _merge(self, tracker: int, fix: Fix, raw_id: int) -> None:
+        """:func:`_merge_fix` into these rows' fixes."""
+        self._note(fix.time)
+        _merge_fix(self._fixes, tracker, fix, raw_id)
+
+    def _note(self, when: datetime) -> None:
+        """A fix of this time goes into ``_fixes``: remember the latest (a time without a zone
+        counts as UTC, as :func:`iso` writes it)."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        latest = self._latest
+        if latest is None or when > latest:
+            self._latest = when
 
     def radio(self, line_no: int, text: str, link: LinkQuality) -> None:
         """A ``$PHABR`` line a :mod:`lean` reader took, and its link record: what :meth:`line`
