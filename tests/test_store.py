@@ -329,6 +329,13 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
         for n, text in enumerate(texts, start=1)
     ]
     decoded += odd  # fmt: skip
+    # Lines of many trackers taking turns, each a run of its own that the writer joins with the
+    # next: tracker ids of one and two digits in one statement.
+    decoded += [
+        Decoded(RawLine("file:many", n, when, b"$GPGGA,%d*00" % n, False), "ok", None, "GPGGA",
+                f"T{n % 12}")
+        for n in range(1, 40)
+    ]  # fmt: skip
     stores = {name: Store(tmp_path / f"{name}.db") for name in ("runs", "full")}
     keys = {d.raw.source for d in decoded}
     for store in stores.values():
@@ -354,6 +361,7 @@ def test_raw_lines_stored_in_runs_are_the_rows_the_full_insert_stores(tmp_path: 
     runs, full_rows = (rows(tmp_path / f"{n}.db", f"{query} ORDER BY r.id") for n in stores)
     assert len(runs) == len(decoded)
     assert runs == full_rows
+    assert len({row[-1] for row in runs}) > 12  # (trackers' names: ids up to two digits)
 
 
 def test_rows_stored_many_to_a_statement_are_the_rows_stored_one_at_a_time(

@@ -262,9 +262,7 @@ class Store:
             rows = _renumbered(rows, ids)
         conn = self.conn
         if rows.runs:  # (one executemany: a statement and a cursor for all, not one a run)
-            conn.executemany(
-                _INSERT_RUN, [(f, at, tr, _json_array(texts)) for f, at, tr, texts in rows.runs]
-            )
+            conn.executemany(_INSERT_RUN, _joined_runs(rows.runs))
         if rows.ok:
             conn.executemany(_INSERT_OK, rows.ok)
         if rows.rejected:
@@ -292,6 +290,32 @@ class Store:
 
     def query(self, sql: str, params: Iterable[object] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, tuple(params)))
+
+
+def _joined_runs(
+    runs: Sequence[tuple[int, str, int, list[str]]],
+) -> list[tuple[int, str, bytes, int, str]]:
+    """The parameters of :data:`_INSERT_RUN` for ``runs`` (:class:`Rows`), a run and the runs
+    that continue it (the next line's id, the same receive time) joined into one whatever their
+    trackers: where two trackers take turns, a run is one packet, and a statement for each cost
+    a bulk import ~0.3 s (of 1M lines) more than one for a whole part."""
+    width = max(len(str(tracker)) for _, _, tracker, _ in runs)
+    tags: dict[int, bytes] = {}
+    out: list[tuple[int, str, bytes, int, str]] = []
+    first, at = runs[0][0], runs[0][1]
+    texts: list[str] = []
+    owners: list[bytes] = []
+    for start, received, tracker, lines in runs:
+        if start != first + len(texts) or received != at:
+            out.append((first, at, b"".join(owners), width, _json_array(texts)))
+            first, at, texts, owners = start, received, [], []
+        texts += lines
+        tag = tags.get(tracker)
+        if tag is None:
+            tag = tags[tracker] = str(tracker).zfill(width).encode("ascii")
+        owners.append(tag * len(lines))
+    out.append((first, at, b"".join(owners), width, _json_array(texts)))
+    return out
 
 
 def _json_array(texts: list[str]) -> str:
@@ -351,16 +375,17 @@ _INSERT_OK = (
     f" reason, sentence, tracker_id) VALUES (?1, ?1 >> {LINE_BITS}, ?1 & {(1 << LINE_BITS) - 1},"
     " ?2, ?3, 'ok', NULL, ?4, ?5)"
 )
-# A run of ok lines with consecutive ids, one receive time and one tracker, each line's sentence
-# the text between its first character and its first comma: one statement and one parameter for
-# all their texts (a JSON array SQLite takes apart), where a row each costs a bulk import most
-# of its SQLite time.
+# A run of ok lines with consecutive ids and one receive time, each line's sentence the text
+# between its first character and its first comma: one statement and one parameter for all
+# their texts (a JSON array SQLite takes apart), where a row each costs a bulk import most of
+# its SQLite time. Each line's tracker is ?4 ASCII digits of the blob ?3, from byte key * ?4
+# (a blob's bytes are found directly, where a text's characters are counted from its start).
 _INSERT_RUN = (
     "INSERT OR IGNORE INTO raw_lines (id, source_id, line_no, received_at, text, status,"
     f" reason, sentence, tracker_id) SELECT ?1 + key, (?1 + key) >> {LINE_BITS},"
     f" (?1 + key) & {(1 << LINE_BITS) - 1}, ?2, value, 'ok', NULL,"
-    " substr(value, 2, instr(value, ',') - 2), ?3"
-    " FROM json_each(?4)"
+    " substr(value, 2, instr(value, ',') - 2), CAST(substr(?3, key * ?4 + 1, ?4) AS INTEGER)"
+    " FROM json_each(?5)"
 )
 # OR IGNORE, as for the other tables: a row no constraint but its epoch's can refuse (the rows
 # always have a tracker, time and place) then needs no statement journal, which SQLite otherwise
