@@ -58,17 +58,20 @@ if TYPE_CHECKING:
 # part (the decoder's plausibility check needs only .geo) does not load the rest, which took
 # ~30 ms of a bulk import's decoding process's start (~15 % of it). The modules are searched in
 # the order they build on each other, so a name loads its own module and what that needs.
+# (Hidden from type checkers, which see the names above: with a module __getattr__ in view,
+# mypy would take any name from this package, a misspelt one too, as an object.)
 _MODULES = ("geo", "rates", "wind", "clean", "phases", "flights", "predict")
 
+if not TYPE_CHECKING:
 
-def __getattr__(name: str) -> object:
-    if name in __all__:
-        for module in _MODULES:
-            found = getattr(importlib.import_module(f"{__name__}.{module}"), name, _MISSING)
-            if found is not _MISSING:
-                globals()[name] = found
-                return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> object:
+        if name in __all__:
+            for module in _MODULES:
+                found = getattr(importlib.import_module(f"{__name__}.{module}"), name, _MISSING)
+                if found is not _MISSING:
+                    globals()[name] = found
+                    return found
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _MISSING = object()
