@@ -197,3 +197,19 @@ def test_the_decoding_process_loads_no_flight_analysis_but_geometry() -> None:
         "assert all(getattr(flight, name) is not None for name in flight.__all__)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_writer_of_a_bulk_import_does_not_load_numpy_until_it_decodes() -> None:
+    """The importing process sends the decoding process its job once it has opened the
+    database; numpy (~50 ms to load), which only decoding needs, is loaded on the first chunk
+    decoded, and a chunk's checksums are the same for it."""
+    code = (
+        "import sys\n"
+        "from groundstation.ingest import import_file\n"
+        "from groundstation.store.database import Store\n"
+        "assert 'numpy' not in sys.modules\n"
+        "from groundstation.decoding.fastpath import unsealed_starts\n"
+        "assert unsealed_starts(b'$GPGGA,1*00\\r\\n$GPTXT,1*52\\n') == [0]\n"
+        "assert 'numpy' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -11,9 +11,10 @@ line, over the corpus, the sample logs, fault-injected emulator output and Hypot
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pynmea2
 
 from firmware_protocol import (
@@ -48,6 +49,14 @@ _GOOD_CALLSIGNS: set[str] = set()
 _GOOD_EXTRAS: dict[str, dict[str, str]] = {}
 _last_end: tuple[str, PacketEnd] = ("", PacketEnd("", 0, 0))
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# numpy is imported where a chunk's checksums are first worked out, not with this module: a bulk
+# import's writer imports it (for the pipeline) but never decodes, and importing numpy took
+# ~50 ms of its start, before it could send the decoding process its job.
+
 
 def xor_checksum(body: str) -> int:
     """The NMEA checksum (XOR of every byte) of an ASCII string, by folding one big integer."""
@@ -70,6 +79,8 @@ def body_checksums(lines: list[bytes]) -> list[int]:
     meaningless value (nothing that short is taken on the lean route)."""
     if not lines:
         return []
+    import numpy as np
+
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     ends = np.cumsum(lengths)
     starts = ends - lengths
@@ -79,8 +90,14 @@ def body_checksums(lines: list[bytes]) -> list[int]:
     return result
 
 
-_HEX_VALUE = np.full(256, 255, dtype=np.int64)
-_HEX_VALUE[np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)] = np.arange(16)
+@functools.cache
+def _hex_values() -> npt.NDArray[np.int64]:
+    """Each byte's value as an upper-case hex digit, 255 for any other byte."""
+    import numpy as np
+
+    values = np.full(256, 255, dtype=np.int64)
+    values[np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)] = np.arange(16)
+    return values
 
 
 def unsealed_starts(data: bytes) -> list[int]:
@@ -89,6 +106,9 @@ def unsealed_starts(data: bytes) -> list[int]:
     two upper-case hex digits: every LF-ended line of a chunk at once (numpy), so a reader of
     whole packets can see a broken checksum in one comparison. Lines under 6 characters are
     listed too."""
+    import numpy as np
+
+    hex_value = _hex_values()
     raw = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero(raw == 10)
     if not len(breaks):
@@ -103,8 +123,8 @@ def unsealed_starts(data: bytes) -> list[int]:
     top = len(raw) - 1
     star = np.clip(ends - 3, 0, top)
     body = cumulative[np.maximum(star - 1, starts)] ^ cumulative[starts]
-    stated = (_HEX_VALUE[raw[np.minimum(star + 1, top)]] * 16
-              + _HEX_VALUE[raw[np.minimum(star + 2, top)]])  # fmt: skip
+    stated = (hex_value[raw[np.minimum(star + 1, top)]] * 16
+              + hex_value[raw[np.minimum(star + 2, top)]])  # fmt: skip
     good = (ends - starts >= 6) & (raw[star] == 42) & (body == stated)
     found: list[int] = starts[~good].tolist()
     return found
