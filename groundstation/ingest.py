@@ -272,6 +272,10 @@ def _decode_job() -> None:
 
 
 def _decode_rows() -> None:
+    # numpy (the chunks' checksums) loads while the job is on its way: the importing process
+    # sends it once it has opened the database and hashed the file, which takes longer.
+    import numpy  # noqa: F401
+
     job: _Job = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     ingest = LineIngest(job.key, job.tracker, live_clock=False)
