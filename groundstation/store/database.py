@@ -540,16 +540,11 @@ class Rows:
             links = sorted(links + self.links, key=_raw_id)
         if self.runs:
             pieces = sorted(self.runs + pieces, key=_first_id)
-        runs: list[tuple[int, str, int, list[str]]] = []
-        for first, at, tracker, texts in pieces:  # (each run as long as Rows.add_run makes it)
-            if runs:
-                start, last_at, owner, last = runs[-1]
-                if start + len(last) == first and owner == tracker and last_at == at:
-                    last.extend(texts)
-                    continue
-            runs.append((first, at, tracker, list(texts)))
+        joined = Rows()  # (the runs as add_run makes them; it copies each run's first list)
+        for first, at, tracker, texts in pieces:
+            joined.add_run(first, at, tracker, texts)
         return replace(
-            self, runs=runs, fixes=fixes, telemetry=telemetry, links=links, steady=[],
+            self, runs=joined.runs, fixes=fixes, telemetry=telemetry, links=links, steady=[],
             steady_received="",
         )  # fmt: skip
 
