@@ -27,8 +27,9 @@ UKHAS telemetry can be longer, so the cap is generous but finite."""
 
 TOO_LONG = "line too long"
 CUT_OFF = "cut off: the data ended mid-line"
-_SEALED = re.compile(rb"\*[0-9A-Fa-f]{2}(?:[0-9A-Fa-f]{2})?+")
-"""How a sentence ends: ``*`` and its checksum (two hex digits, or four for UKHAS)."""
+_SEALED = re.compile(rb"\*[0-9A-Fa-f]{2}(?:[0-9A-Fa-f]{2})?+\s*+\Z")
+"""How a sentence ends: ``*`` and its checksum (two hex digits, or four for UKHAS), then at most
+blanks."""
 
 
 class LineFramer:
@@ -103,12 +104,11 @@ class LineFramer:
         line, a whole sentence among them, goes on as a line."""
         out: list[tuple[bytes, str | None]] = []
         held = bytes(self._buf)
-        if held and not self._overflowing and held[:1] in b"$!" and not _sealed(held):
+        self._buf = bytearray()
+        if held and not self._overflowing and held[:1] in b"$!" and not _SEALED.search(held):
             out.append((held, CUT_OFF))
-            self._buf = bytearray()
         elif held:
             self._emit(held, out, complete=True)
-            self._buf = bytearray()
         self._overflowing = False
         return out
 
@@ -142,13 +142,6 @@ class LineFramer:
             piece = piece[self._max :]
             err = TOO_LONG
         out.append((piece, err))
-
-
-def _sealed(line: bytes) -> bool:
-    """The line ends with ``*`` and a checksum (trailing blanks aside)."""
-    end = line.rstrip()
-    star = end.rfind(b"*")
-    return star >= 0 and _SEALED.fullmatch(end, star) is not None
 
 
 def _split_dollars(data: bytes) -> Iterator[bytes]:
