@@ -523,14 +523,14 @@ class Rows:
                 merged[key] = [tracker, stamp, lat, lon, alt, speed, course, sats, hdop, quality,
                                sentence, first + 1]  # fmt: skip
             else:  # (the same epoch again: first value wins, gaps are filled)
-                _fill(fix, (tracker, stamp, lat, lon, alt, speed, course, sats, hdop, quality))
+                _fill(fix, (alt, speed, course, sats, hdop, quality))
             links.append((tracker, received, seq, rssi, snr, freq_error, 1, 0, first + 3))
         for fix in self.fixes:
             old = merged.get((fix[0], fix[1]))
             if old is None:
                 merged[(fix[0], fix[1])] = fix
             else:
-                _fill(old, fix)
+                _fill(old, fix[4:10])
         fixes = list(merged.values())
         if self.fixes:
             fixes.sort(key=_raw_id)
@@ -583,11 +583,12 @@ _first_id = itemgetter(0)
 """The id of a run's first line."""
 
 
-def _fill(fix: list[object], other: Sequence[object]) -> None:
-    """Fill the gaps in a fix row's measurements (altitude to quality) from ``other``'s."""
-    for i in range(4, 10):
-        if fix[i] is None:
-            fix[i] = other[i]
+def _fill(fix: list[object], measured: Sequence[object]) -> None:
+    """Fill the gaps in a fix row's measurements (altitude, speed, course, satellites, HDOP,
+    quality) from ``measured``, the same six of the epoch met again: first value wins."""
+    for i in range(6):
+        if fix[i + 4] is None:
+            fix[i + 4] = measured[i]
 
 
 def _renumbered(rows: Rows, ids: dict[int, int]) -> Rows:
@@ -946,7 +947,4 @@ def _merge_fix(
             fix.sats, fix.hdop, fix.quality, fix.sentence, raw_id,
         ]  # fmt: skip
         return
-    new = (fix.alt_m, fix.speed_mps, fix.course_deg, fix.sats, fix.hdop, fix.quality)
-    for i in range(4, 10):  # the optional measurements: first value wins, gaps are filled
-        if old[i] is None:
-            old[i] = new[i - 4]
+    _fill(old, (fix.alt_m, fix.speed_mps, fix.course_deg, fix.sats, fix.hdop, fix.quality))
